@@ -1,0 +1,50 @@
+// swift-tools-version: 6.1
+// TokenMill: raw text in, training-ready token shards out. See docs/architecture.md.
+import PackageDescription
+
+let package = Package(
+    name: "TokenMill",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "tokenmill", targets: ["tokenmill"]),
+        .library(name: "TokenMillCorpus", targets: ["TokenMillCorpus"]),
+        .library(name: "TokenMillTokenizers", targets: ["TokenMillTokenizers"]),
+    ],
+    dependencies: [
+        // Command-line parsing for the `tokenmill` tool only (TokenMillCLI).
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // YAML recipes (TokenMillCorpus). JSON recipes are read by Foundation's JSONSerialization.
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        // System C libraries, one small module map each (Debian -dev packages; `make` installs them).
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd"),        // .zst input streams
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib"),           // .gz input streams (multi-member)
+        .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash"),    // stable keyed hashes (xxh64)
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto"),   // SHA-256 for manifests
+
+        // Document model, errors, stable hashing, seeded PRNG, statistics.
+        .target(name: "TokenMillCore", dependencies: ["CXXHash", "COpenSSL"]),
+        // Streams, readers, atomic files, .npy writer.
+        .target(name: "TokenMillIO", dependencies: ["TokenMillCore", "CZstd", "CZlib"]),
+        // Tokenizer interface and implementations.
+        .target(name: "TokenMillTokenizers", dependencies: ["TokenMillCore"]),
+        // Recipe, build pipeline (index → select → pack → write), manifest, stats, data card.
+        .target(name: "TokenMillCorpus", dependencies: [
+            "TokenMillCore", "TokenMillIO", "TokenMillTokenizers",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // ArgumentParser commands.
+        .target(name: "TokenMillCLI", dependencies: [
+            "TokenMillCorpus",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "tokenmill", dependencies: ["TokenMillCLI"]),
+
+        .testTarget(name: "TokenMillCoreTests", dependencies: ["TokenMillCore"]),
+        .testTarget(name: "TokenMillIOTests", dependencies: ["TokenMillIO"]),
+        // Depends on the executable so that `swift test` builds it for the kill/resume tests.
+        .testTarget(name: "TokenMillCorpusTests", dependencies: ["TokenMillCorpus", "tokenmill"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,36 @@
+import TokenMillCore
+
+/// What the pipeline needs from a tokenizer. Byte-level now; BPE and Unigram plug in here.
+///
+/// `encode(_:into:)` appends to the caller's buffer so that hot loops allocate nothing; it must be
+/// a pure function of the text (thread-safe, no hidden state).
+public protocol Tokenizer: Sendable {
+    /// A short name for logs and the data card (`byte-level`, a file name).
+    var name: String { get }
+    /// Number of ids (the largest id + 1).
+    var vocabularySize: Int { get }
+    /// The end-of-document id appended after every document.
+    var eosID: UInt32 { get }
+    /// The beginning-of-document id, when the tokenizer has one.
+    var bosID: UInt32? { get }
+    /// SHA-256 of the tokenizer file, or of its canonical spec for built-in tokenizers.
+    var fingerprint: String { get }
+    /// The tokenizer's full, defaults-resolved configuration, embedded in manifests.
+    var spec: JSONValue { get }
+
+    /// Appends the ids of `text` (valid UTF-8) to `ids`.
+    func encode(_ text: UnsafeRawBufferPointer, into ids: inout [UInt32])
+    /// The bytes of `ids`; special tokens decode to their text.
+    func decode(_ ids: [UInt32]) -> [UInt8]
+}
+
+extension Tokenizer {
+    public func encode(_ text: String) -> [UInt32] {
+        var ids: [UInt32] = []
+        var copy = text
+        copy.withUTF8 { encode(UnsafeRawBufferPointer($0), into: &ids) }
+        return ids
+    }
+
+    public func decodeString(_ ids: [UInt32]) -> String { String(decoding: decode(ids), as: UTF8.self) }
+}
