@@ -4,7 +4,7 @@ import PackageDescription
 
 let package = Package(
     name: "TokenMill",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tokenmill", targets: ["tokenmill"]),
         .library(name: "TokenMillCorpus", targets: ["TokenMillCorpus"]),

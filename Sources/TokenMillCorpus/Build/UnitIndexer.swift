@@ -1,0 +1,138 @@
+import TokenMillCore
+import TokenMillIO
+import TokenMillTokenizers
+
+/// Pass 1 of a build, for one work unit: read → filter → tokenize → spill.
+///
+/// Writes, each atomically, `uNNNNN.tok` (the tokens of every kept document, in the shard dtype),
+/// `uNNNNN.docs` (one `DocRecord` per document), `uNNNNN.rejects.jsonl` and, last, `uNNNNN.json`
+/// (its statistics). A unit whose `.json` exists is complete: a resumed build skips it.
+struct UnitIndexer {
+    struct Result {
+        var read: ReadStats
+        var filtered: ReasonCounts
+        var documents: Int
+        var tokens: Int64
+        var rejects: Int
+
+        var json: JSONValue {
+            .object([("read", read.json), ("filtered", filtered.json), ("documents", .int(Int64(documents))),
+                     ("tokens", .int(tokens)), ("rejects", .int(Int64(rejects)))])
+        }
+
+        init(read: ReadStats, filtered: ReasonCounts, documents: Int, tokens: Int64, rejects: Int) {
+            self.read = read
+            self.filtered = filtered
+            self.documents = documents
+            self.tokens = tokens
+            self.rejects = rejects
+        }
+
+        init(json: JSONValue) {
+            read = ReadStats(json: json["read"] ?? .null)
+            filtered = ReasonCounts(json: json["filtered"])
+            documents = Int(json["documents"]?.intValue ?? 0)
+            tokens = json["tokens"]?.intValue ?? 0
+            rejects = Int(json["rejects"]?.intValue ?? 0)
+        }
+    }
+
+    let source: SourceSpec
+    let tokenizer: any Tokenizer
+    let dtype: NpyFormat.DType
+    let orderSeed: UInt64
+    let writeRejects: Bool
+
+    static let splitSalt: UInt64 = 0x746F_6B65_6E6D_696C  // "tokenmil": the split key ignores the recipe seed
+
+    func index(_ unit: WorkUnit, into base: String, progress: BuildProgress?) throws -> Result {
+        let tokWriter = try AtomicFileWriter(path: base + ".tok")
+        let docWriter = try AtomicFileWriter(path: base + ".docs")
+        let rejectWriter = try AtomicFileWriter(path: base + ".rejects.jsonl")
+        let reader = DocumentReader(spec: source.reader)
+        let filters = DocumentFilters(spec: source.filters)
+        var filtered = ReasonCounts()
+        var ids: [UInt32] = []
+        var tokenBytes: [UInt8] = []
+        var recordBytes: [UInt8] = []
+        var tokenOffset: UInt64 = 0
+        var row: UInt32 = 0
+        var rejects = 0
+
+        let stats = try reader.read(unit, onDocument: { doc in
+            let (reason, chars) = filters.decide(doc.text)
+            if let reason {
+                filtered.add(reason.rawValue)
+                if writeRejects {
+                    rejects += 1
+                    try rejectWriter.write(JSONValue.object([
+                        ("source", .string(source.name)), ("id", .string(doc.id)),
+                        ("file", .string(unit.displayPath)), ("line", .int(Int64(doc.line))),
+                        ("reason", .string(reason.rawValue)), ("text", .string(doc.textString)),
+                    ]).serialized(pretty: false) + "\n")
+                }
+                return
+            }
+            ids.removeAll(keepingCapacity: true)
+            doc.text.withUnsafeBytes { tokenizer.encode($0, into: &ids) }
+            tokenBytes.removeAll(keepingCapacity: true)
+            TokenEncoding.append(ids, dtype: dtype, to: &tokenBytes)
+            try tokWriter.write(tokenBytes)
+            let record = DocRecord(orderKey: StableHash.xxh64(doc.id, seed: orderSeed),
+                                   splitKey: StableHash.xxh64(doc.text, seed: Self.splitSalt),
+                                   tokenOffset: tokenOffset, tokenCount: UInt32(ids.count),
+                                   charCount: UInt32(chars), row: row)
+            recordBytes.removeAll(keepingCapacity: true)
+            record.append(to: &recordBytes)
+            try docWriter.write(recordBytes)
+            tokenOffset += UInt64(ids.count)
+            row += 1
+            progress?.addDocuments(1, tokens: ids.count)
+        }, onReject: { reject in
+            guard writeRejects else { return }
+            rejects += 1
+            try rejectWriter.write(JSONValue.object([
+                ("source", .string(source.name)), ("file", .string(unit.displayPath)),
+                ("line", .int(Int64(reject.line))), ("reason", .string(reject.reason.rawValue)),
+                ("detail", .string(reject.detail)), ("raw", .string(reject.raw)),
+            ]).serialized(pretty: false) + "\n")
+        })
+        progress?.addBytes(stats.inputBytes)
+        try tokWriter.commit()
+        try docWriter.commit()
+        try rejectWriter.commit()
+        let result = Result(read: stats, filtered: filtered, documents: Int(row), tokens: Int64(tokenOffset), rejects: rejects)
+        try AtomicFileWriter.write(result.json.serialized(), to: base + ".json")
+        return result
+    }
+}
+
+/// Token ids as stored in spill files and shards: little-endian `uint16` or `uint32`.
+enum TokenEncoding {
+    @inline(__always)
+    static func append(_ ids: [UInt32], dtype: NpyFormat.DType, to out: inout [UInt8]) {
+        switch dtype {
+        case .uint16:
+            out.reserveCapacity(out.count + ids.count * 2)
+            for id in ids { out.append(UInt8(truncatingIfNeeded: id)); out.append(UInt8(truncatingIfNeeded: id >> 8)) }
+        case .uint32:
+            out.reserveCapacity(out.count + ids.count * 4)
+            for id in ids {
+                out.append(UInt8(truncatingIfNeeded: id)); out.append(UInt8(truncatingIfNeeded: id >> 8))
+                out.append(UInt8(truncatingIfNeeded: id >> 16)); out.append(UInt8(truncatingIfNeeded: id >> 24))
+            }
+        }
+    }
+
+    static func decode(_ bytes: [UInt8], dtype: NpyFormat.DType) -> [UInt32] {
+        var out: [UInt32] = []
+        out.reserveCapacity(bytes.count / dtype.size)
+        var i = 0
+        while i + dtype.size <= bytes.count {
+            if dtype == .uint16 { out.append(UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8) }
+            else { out.append(UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24) }
+            i += dtype.size
+        }
+        return out
+    }
+}

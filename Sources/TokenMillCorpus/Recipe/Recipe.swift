@@ -1,0 +1,129 @@
+import TokenMillCore
+import TokenMillIO
+
+/// A build recipe with every default resolved. See docs/recipe.md for the schema.
+public struct Recipe: Sendable {
+    public enum TailPolicy: String, Sendable, CaseIterable { case drop, pad, keep }
+
+    public var name: String
+    /// The recipe file's folder; relative paths in the recipe start here.
+    public var baseDirectory: String
+    public var outputDir: String
+    public var seed: UInt64
+    public var tokenizer: TokenizerSpec
+    public var sequenceLength: Int
+    public var targetTotalTokens: Int64
+    /// Split names and fractions, sorted by name (the order used to assign documents).
+    public var splits: [(name: String, fraction: Double)]
+    public var outputs: [String]
+    public var sequencesPerShard: Int
+    public var tail: TailPolicy
+    public var addBOS: Bool
+    public var padID: UInt32?
+    public var strict: Bool
+    public var writeRejects: Bool
+    public var sources: [SourceSpec]
+    /// At least one phase; a recipe without `phases` has one named `main`.
+    public var phases: [PhaseSpec]
+    /// True when the recipe declared `phases` (outputs then go in one folder per phase).
+    public var hasExplicitPhases: Bool
+
+    public var outputDirectory: String {
+        outputDir.hasPrefix("/") || baseDirectory.isEmpty ? outputDir : baseDirectory + "/" + outputDir
+    }
+}
+
+public struct TokenizerSpec: Sendable, Equatable {
+    public var name: String
+    public var eosToken: String?
+    public var bosToken: String?
+}
+
+public struct FilterSpec: Sendable, Equatable {
+    /// Inclusive bounds on the number of characters (Unicode scalars) of a document.
+    public var minChars: Int?
+    public var maxChars: Int?
+    public init(minChars: Int? = nil, maxChars: Int? = nil) {
+        self.minChars = minChars
+        self.maxChars = maxChars
+    }
+}
+
+public struct SourceSpec: Sendable {
+    public var name: String
+    public var paths: [String]
+    /// Folder that `paths` are relative to.
+    public var pathBase: String
+    public var reader: ReaderSpec
+    public var maxRecords: Int?
+    public var filters: FilterSpec
+    /// Path of the per-source config file of a meta-config, as written.
+    public var configPath: String?
+}
+
+public struct PhaseSpec: Sendable {
+    public struct Allocation: Sendable {
+        public var source: String
+        public var targetTokens: Int64
+        /// target_tokens / phase total.
+        public var weight: Double
+    }
+    public var name: String
+    public var targetTotalTokens: Int64
+    public var allocations: [Allocation]
+}
+
+extension Recipe {
+    /// The recipe with every default resolved, as persisted in the manifest and hashed.
+    public var canonicalJSON: JSONValue {
+        func source(_ s: SourceSpec) -> JSONValue {
+            var pairs: [(String, JSONValue)] = [
+                ("name", .string(s.name)),
+                ("paths", .array(s.paths.map { .string($0) })),
+                ("format", .string(s.reader.format.rawValue)),
+                ("text_field", .string(s.reader.textField)),
+                ("id_field", s.reader.idField.map { .string($0) } ?? .null),
+                ("text_mode", .string(s.reader.textMode.rawValue)),
+                ("max_records", s.maxRecords.map { .int(Int64($0)) } ?? .null),
+                ("filters", .object([
+                    ("min_chars", s.filters.minChars.map { .int(Int64($0)) } ?? .null),
+                    ("max_chars", s.filters.maxChars.map { .int(Int64($0)) } ?? .null),
+                ])),
+            ]
+            if let c = s.configPath { pairs.append(("config_path", .string(c))) }
+            return .object(pairs)
+        }
+        return .object([
+            ("name", .string(name)),
+            ("output_dir", .string(outputDir)),
+            ("seed", .int(Int64(bitPattern: seed))),
+            ("tokenizer", .object([
+                ("name", .string(tokenizer.name)),
+                ("eos_token", tokenizer.eosToken.map { .string($0) } ?? .null),
+                ("bos_token", tokenizer.bosToken.map { .string($0) } ?? .null),
+            ])),
+            ("sequence_length", .int(Int64(sequenceLength))),
+            ("target_total_tokens", .int(targetTotalTokens)),
+            ("splits", .object(splits.map { ($0.name, .double($0.fraction)) })),
+            ("outputs", .array(outputs.map { .string($0) })),
+            ("sequences_per_shard", .int(Int64(sequencesPerShard))),
+            ("tail", .string(tail.rawValue)),
+            ("add_bos", .bool(addBOS)),
+            ("pad_id", padID.map { .int(Int64($0)) } ?? .null),
+            ("strict", .bool(strict)),
+            ("rejects", .bool(writeRejects)),
+            ("sources", .array(sources.map(source))),
+            ("phases", .array(phases.map { p in
+                .object([
+                    ("name", .string(p.name)),
+                    ("target_total_tokens", .int(p.targetTotalTokens)),
+                    ("sources", .array(p.allocations.map {
+                        .object([("name", .string($0.source)), ("target_tokens", .int($0.targetTokens)), ("weight", .double($0.weight))])
+                    })),
+                ])
+            })),
+        ])
+    }
+
+    public var sha256: String { SHA256Hasher.hex(canonicalJSON.serialized(pretty: false)) }
+}

@@ -1,0 +1,202 @@
+import TokenMillCore
+import TokenMillIO
+
+/// Reads and validates a recipe (YAML or JSON, including the "meta-config" form whose sources
+/// name per-source JSON files with `config_path`). Errors name the key path and what is wrong.
+public enum RecipeLoader {
+    /// Absolute tolerance between a given weight and target_tokens / target_total_tokens.
+    public static let weightTolerance = 0.005
+
+    static let topKeys = ["name", "output_dir", "seed", "tokenizer", "sequence_length", "target_total_tokens",
+                          "splits", "outputs", "sequences_per_shard", "tail", "add_bos", "pad_id", "strict",
+                          "rejects", "sources", "phases", "description"]
+    static let sourceKeys = ["name", "paths", "path", "format", "text_field", "id_field", "text_mode", "weight",
+                             "target_tokens", "max_records", "filters", "config_path", "description"]
+    static let perSourceConfigKeys = ["name", "paths", "path", "format", "text_field", "id_field", "text_mode",
+                                      "max_records", "filters", "description"]
+
+    public static func load(file: String) throws -> Recipe {
+        let root = try ConfigNode.load(file: file)
+        let base = directory(of: file)
+        return try parse(root, baseDirectory: base, recipeFile: file)
+    }
+
+    /// Parses a recipe given as text (YAML or JSON).
+    public static func parse(yaml: String, baseDirectory: String) throws -> Recipe {
+        let node = try ConfigNode.load(text: yaml)
+        return try parse(node, baseDirectory: baseDirectory, recipeFile: "recipe")
+    }
+
+    static func directory(of file: String) -> String {
+        guard let slash = file.lastIndex(of: "/") else { return "" }
+        return String(file[..<slash])
+    }
+
+    static func parse(_ root: ConfigNode, baseDirectory: String, recipeFile: String) throws -> Recipe {
+        try root.checkKeys(topKeys)
+        let name = try root.child("name")?.string() ?? "tokenmill-build"
+        guard let outputDir = try root.child("output_dir")?.string() else {
+            throw root.error("missing 'output_dir' (where shards, manifest and data card go)")
+        }
+        let seed = try root.child("seed").map { UInt64(bitPattern: try $0.int()) } ?? 0
+        let tokenizer = try parseTokenizer(root.child("tokenizer"))
+        let sequenceLength = try root.child("sequence_length").map { Int(try $0.int()) } ?? 2048
+        guard sequenceLength >= 1 else { throw root.child("sequence_length")!.error("must be at least 1") }
+        let splits = try parseSplits(root.child("splits"))
+        let outputs = try root.child("outputs")?.stringList() ?? ["npy"]
+        for (i, o) in outputs.enumerated() where o != "npy" {
+            throw TokenMillError(.invalidConfiguration, "outputs[\(i)]: unknown output format '\(o)'; supported: npy")
+        }
+        let perShard = try root.child("sequences_per_shard").map { Int(try $0.int()) } ?? 4096
+        guard perShard >= 1 else { throw root.child("sequences_per_shard")!.error("must be at least 1") }
+        let tailText = try root.child("tail")?.string() ?? "pad"
+        guard let tail = Recipe.TailPolicy(rawValue: tailText) else {
+            throw root.child("tail")!.error("'\(tailText)' is not one of drop, pad, keep")
+        }
+        let padID = try root.child("pad_id").map { UInt32(try $0.int()) }
+        let addBOS = try root.child("add_bos")?.bool() ?? false
+        let strict = try root.child("strict")?.bool() ?? false
+        let rejects = try root.child("rejects")?.bool() ?? true
+
+        guard let sourcesNode = root.child("sources") else { throw root.error("missing 'sources'") }
+        let sourceNodes = try sourcesNode.array()
+        guard !sourceNodes.isEmpty else { throw sourcesNode.error("at least one source is needed") }
+        var sources: [SourceSpec] = []
+        var entries: [BudgetEntry] = []
+        for node in sourceNodes {
+            let (spec, entry) = try parseSource(node, baseDirectory: baseDirectory)
+            if sources.contains(where: { $0.name == spec.name }) {
+                throw node.child("name")!.error("duplicate source name '\(spec.name)'")
+            }
+            sources.append(spec)
+            entries.append(entry)
+        }
+        let totalNode = root.child("target_total_tokens")
+        let total = try totalNode.map { try $0.int() }
+        if let total, total < 1 { throw totalNode!.error("must be positive") }
+
+        var phases: [PhaseSpec] = []
+        let hasPhases = root.child("phases") != nil
+        if let phasesNode = root.child("phases") {
+            for node in try phasesNode.array() {
+                try node.checkKeys(["name", "target_total_tokens", "sources", "description"])
+                guard let pname = try node.child("name")?.string() else { throw node.error("missing 'name'") }
+                let ptotalNode = node.child("target_total_tokens")
+                guard let psourcesNode = node.child("sources") else { throw node.error("missing 'sources'") }
+                var pentries: [BudgetEntry] = []
+                for s in try psourcesNode.array() {
+                    try s.checkKeys(["name", "weight", "target_tokens"])
+                    guard let ref = try s.child("name")?.string() else { throw s.error("missing 'name'") }
+                    guard sources.contains(where: { $0.name == ref }) else {
+                        throw s.child("name")!.error("no source named '\(ref)' in 'sources'")
+                    }
+                    pentries.append(try BudgetEntry(node: s, name: ref))
+                }
+                let resolved = try BudgetResolver.resolve(pentries, total: try ptotalNode.map { try $0.int() },
+                                                         totalPath: ptotalNode?.path ?? "\(node.path).target_total_tokens",
+                                                         listPath: psourcesNode.path)
+                phases.append(PhaseSpec(name: pname, targetTotalTokens: resolved.total, allocations: resolved.allocations))
+            }
+            if phases.map(\.name).count != Set(phases.map(\.name)).count {
+                throw phasesNode.error("phase names must be unique")
+            }
+        } else {
+            let resolved = try BudgetResolver.resolve(entries, total: total,
+                                                     totalPath: "target_total_tokens", listPath: "sources")
+            phases = [PhaseSpec(name: "main", targetTotalTokens: resolved.total, allocations: resolved.allocations)]
+        }
+        let grandTotal = phases.reduce(Int64(0)) { $0 + $1.targetTotalTokens }
+        if hasPhases, let total, total != grandTotal {
+            throw totalNode!.error("\(total) differs from the sum of the phases' target_total_tokens (\(grandTotal))")
+        }
+        return Recipe(name: name, baseDirectory: baseDirectory, outputDir: outputDir, seed: seed, tokenizer: tokenizer,
+                      sequenceLength: sequenceLength, targetTotalTokens: grandTotal, splits: splits, outputs: outputs,
+                      sequencesPerShard: perShard, tail: tail, addBOS: addBOS, padID: padID, strict: strict,
+                      writeRejects: rejects, sources: sources, phases: phases, hasExplicitPhases: hasPhases)
+    }
+
+    static func parseTokenizer(_ node: ConfigNode?) throws -> TokenizerSpec {
+        guard let node else { return TokenizerSpec(name: "byte-level", eosToken: nil, bosToken: nil) }
+        if case .string(let s) = node.value { return TokenizerSpec(name: s, eosToken: nil, bosToken: nil) }
+        try node.checkKeys(["name", "type", "path", "eos_token", "bos_token"])
+        let name = try (node.child("path") ?? node.child("name") ?? node.child("type"))?.string() ?? "byte-level"
+        return TokenizerSpec(name: name, eosToken: try node.child("eos_token")?.string(),
+                             bosToken: try node.child("bos_token")?.string())
+    }
+
+    static func parseSplits(_ node: ConfigNode?) throws -> [(name: String, fraction: Double)] {
+        guard let node else { return [("train", 1.0)] }
+        var out: [(String, Double)] = []
+        for key in node.keys {
+            let child = node.child(key)!
+            let f = try child.double()
+            guard f > 0, f <= 1 else { throw child.error("a split fraction must be in (0, 1], got \(f)") }
+            out.append((key, f))
+        }
+        guard !out.isEmpty else { throw node.error("at least one split is needed") }
+        let sum = out.reduce(0) { $0 + $1.1 }
+        guard abs(sum - 1) < 1e-9 else { throw node.error("split fractions sum to \(sum), expected 1") }
+        return out.sorted { $0.0 < $1.0 }
+    }
+
+    static func parseSource(_ node: ConfigNode, baseDirectory: String) throws -> (SourceSpec, BudgetEntry) {
+        try node.checkKeys(sourceKeys)
+        guard let name = try node.child("name")?.string() else { throw node.error("missing 'name'") }
+        var fields = node
+        var pathBase = baseDirectory
+        var configPath: String?
+        if let cp = node.child("config_path") {
+            let rel = try cp.string()
+            configPath = rel
+            let file = rel.hasPrefix("/") || baseDirectory.isEmpty ? rel : baseDirectory + "/" + rel
+            guard PathResolver.isRegularFile(file) else { throw cp.error("no such file '\(rel)'") }
+            let loaded = try ConfigNode.load(file: file)
+            fields = ConfigNode(loaded.value, path: rel)
+            try fields.checkKeys(perSourceConfigKeys)
+            pathBase = directory(of: file)
+        }
+        guard let pathsNode = fields.child("paths") ?? fields.child("path") else {
+            throw fields.error("missing 'paths' (files, folders or globs to read)")
+        }
+        let paths = try pathsNode.stringList()
+        let formatText = try fields.child("format")?.string() ?? inferFormat(paths)
+        guard let format = ReaderSpec.Format(rawValue: formatText == "json" ? "jsonl" : formatText) else {
+            throw fields.child("format")!.error("'\(formatText)' is not one of jsonl, text")
+        }
+        let modeText = try fields.child("text_mode")?.string() ?? "file"
+        guard let mode = ReaderSpec.TextMode(rawValue: modeText) else {
+            throw fields.child("text_mode")!.error("'\(modeText)' is not one of file, line, paragraph")
+        }
+        let reader = ReaderSpec(format: format, textField: try fields.child("text_field")?.string() ?? "text",
+                                idField: try fields.child("id_field")?.string(), textMode: mode)
+        let maxRecords = try fields.child("max_records").map { Int(try $0.int()) }
+        var filters = FilterSpec()
+        if let f = fields.child("filters") {
+            try f.checkKeys(["min_chars", "max_chars"])
+            filters.minChars = try f.child("min_chars").map { Int(try $0.int()) }
+            filters.maxChars = try f.child("max_chars").map { Int(try $0.int()) }
+        }
+        let spec = SourceSpec(name: name, paths: paths, pathBase: pathBase, reader: reader, maxRecords: maxRecords,
+                              filters: filters, configPath: configPath)
+        return (spec, try BudgetEntry(node: node, name: name))
+    }
+
+    static func inferFormat(_ paths: [String]) -> String {
+        let text = paths.allSatisfy { p in [".txt", ".txt.gz", ".txt.zst", ".text", ".md"].contains { p.lowercased().hasSuffix($0) } }
+        return text ? "text" : "jsonl"
+    }
+}
+
+extension ConfigNode {
+    static func load(text: String) throws -> ConfigNode {
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw TokenMillError(.invalidConfiguration, "recipe: the recipe is empty")
+            }
+            return ConfigNode(convert(node), path: "")
+        } catch let e as TokenMillError { throw e }
+        catch { throw TokenMillError(.invalidConfiguration, "recipe: invalid YAML: \(error)") }
+    }
+}
+
+import Yams
