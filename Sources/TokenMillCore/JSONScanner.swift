@@ -192,7 +192,7 @@ public struct JSONScanner {
             let start = pos
             let kind = try skipScalar()
             if kind == "number" { return .number(Array(bytes[start..<pos])) }
-            return .other(kind)
+            return .other(kind == "null" ? "null" : "a boolean")
         }
     }
 
@@ -258,9 +258,9 @@ public struct JSONScanner {
         }
     }
 
-    /// Skips `null`, `true`, `false` or a number; returns which.
+    /// Skips `null`, `true`, `false` or a number; returns which (`number` for numbers).
     private mutating func skipScalar() throws -> String {
-        for (word, kind) in [("null", "null"), ("true", "bool"), ("false", "bool")] {
+        for (word, kind) in [("null", "null"), ("true", "true"), ("false", "false")] {
             let w = Array(word.utf8)
             if pos + w.count <= bytes.count, bytes[pos..<(pos + w.count)].elementsEqual(w) {
                 pos += w.count

@@ -12,6 +12,8 @@ public struct GzipStream: ByteStream {
     private var finished = false
     private var sourceEOF = false
     private var memberOpen = false
+    /// An error met after some bytes were already produced: reported on the next read.
+    private var pendingError: TokenMillError?
 
     public init(_ source: FileByteStream) throws {
         self.source = source
@@ -19,6 +21,7 @@ public struct GzipStream: ByteStream {
     }
 
     public mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        if let e = pendingError { throw e }
         guard !finished, buffer.count > 0 else { return 0 }
         let box = self.box
         box.stream.next_out = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
@@ -27,7 +30,11 @@ public struct GzipStream: ByteStream {
             if box.stream.avail_in == 0 {
                 if sourceEOF {
                     if memberOpen {
-                        throw TokenMillError(.corruptInput, "\(source.path): gzip data is truncated at compressed byte offset \(source.position) (the last member has no end); the documents before it were kept. Re-download or re-compress the file")
+                        let e = TokenMillError(.corruptInput, "\(source.path): gzip data is truncated at compressed byte offset \(source.position) (the last member has no end); the documents before it were kept. Re-download or re-compress the file")
+                        let produced = buffer.count - Int(box.stream.avail_out)
+                        guard produced > 0 else { throw e }
+                        pendingError = e
+                        return produced
                     }
                     finished = true
                     break
@@ -55,7 +62,11 @@ public struct GzipStream: ByteStream {
             if rc == Z_OK || (rc == Z_BUF_ERROR && box.stream.avail_in == 0) { continue }
             let consumed = source.position - Int64(box.stream.avail_in)
             let msg = box.stream.msg.map { String(cString: $0) } ?? "zlib code \(rc)"
-            throw TokenMillError(.corruptInput, "\(source.path): gzip data is corrupt near compressed byte offset \(consumed): \(msg); the documents before it were kept")
+            let e = TokenMillError(.corruptInput, "\(source.path): gzip data is corrupt near compressed byte offset \(consumed): \(msg); the documents before it were kept")
+            let produced = buffer.count - Int(box.stream.avail_out)
+            guard produced > 0 else { throw e }
+            pendingError = e
+            return produced
         }
         return buffer.count - Int(box.stream.avail_out)
     }

@@ -11,6 +11,8 @@ public struct ZstdStream: ByteStream {
     private var inSize = 0
     private var sourceEOF = false
     private var frameOpen = false
+    /// An error met after some bytes were already produced: reported on the next read.
+    private var pendingError: TokenMillError?
 
     public init(_ source: FileByteStream) throws {
         self.source = source
@@ -19,6 +21,7 @@ public struct ZstdStream: ByteStream {
     }
 
     public mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        if let e = pendingError { throw e }
         var produced = 0
         while produced < buffer.count {
             if inPos == inSize {
@@ -27,7 +30,10 @@ public struct ZstdStream: ByteStream {
                 if n == 0 {
                     sourceEOF = true
                     if frameOpen {
-                        throw TokenMillError(.corruptInput, "\(source.path): zstd data is truncated at compressed byte offset \(source.position) (the last frame is incomplete); the documents before it were kept. Re-download or re-compress the file")
+                        let e = TokenMillError(.corruptInput, "\(source.path): zstd data is truncated at compressed byte offset \(source.position) (the last frame is incomplete); the documents before it were kept. Re-download or re-compress the file")
+                        guard produced > 0 else { throw e }
+                        pendingError = e
+                        return produced
                     }
                     break
                 }
@@ -44,7 +50,10 @@ public struct ZstdStream: ByteStream {
             }
             if ZSTD_isError(rc) != 0 {
                 let name = String(cString: ZSTD_getErrorName(rc))
-                throw TokenMillError(.corruptInput, "\(source.path): zstd data is corrupt near compressed byte offset \(source.position - Int64(inSize - inPos)): \(name); the documents before it were kept")
+                let e = TokenMillError(.corruptInput, "\(source.path): zstd data is corrupt near compressed byte offset \(source.position - Int64(inSize - inPos)): \(name); the documents before it were kept")
+                guard produced > 0 else { throw e }
+                pendingError = e
+                return produced
             }
             frameOpen = rc != 0
             if produced > 0 && inPos == inSize { break }

@@ -1,0 +1,45 @@
+# TokenMill — the two commands: `make demo` and `make test`. Both install what a fresh machine lacks.
+SHELL := /bin/bash
+SWIFT ?= swift
+APT_PACKAGES := libzstd-dev libxxhash-dev zlib1g-dev libssl-dev pkg-config
+PY_PACKAGES := numpy pytest
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+TOKENMILL_RELEASE := .build/release/tokenmill
+
+.PHONY: all deps build demo test test-swift test-interop bench clean
+
+all: build
+
+# System -dev packages (through apt) and the Python packages used by the interop tests (through pip).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi
+	@for p in $(PY_PACKAGES); do python3 -c "import $$p" 2>/dev/null || { echo "installing python package $$p"; \
+	  python3 -m pip install -q $$p || python3 -m pip install -q --break-system-packages $$p; }; done
+
+build: deps
+	$(SWIFT) build -c release --product tokenmill
+
+# The main job on the sample data shipped in examples/quickstart.
+demo: build
+	$(TOKENMILL_RELEASE) build examples/quickstart/recipe.yaml --force
+	$(TOKENMILL_RELEASE) verify out/quickstart
+	$(TOKENMILL_RELEASE) inspect out/quickstart
+
+test: deps test-swift test-interop
+
+test-swift:
+	$(SWIFT) build --product tokenmill
+	$(SWIFT) test
+
+# Interop: numpy reads our shards (run after test-swift, which builds the debug binary).
+test-interop:
+	TOKENMILL_BIN=$(CURDIR)/.build/debug/tokenmill python3 -m pytest -q Tests/interop
+
+bench: deps build
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark
+	scripts/bench_build_1gb.sh
+
+clean:
+	rm -rf .build out
