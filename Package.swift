@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "TokenMillCoreTests", dependencies: ["TokenMillCore"]),
         .testTarget(name: "TokenMillIOTests", dependencies: ["TokenMillIO"]),
         // Depends on the executable so that `swift test` builds it for the kill/resume tests.
-        .testTarget(name: "TokenMillCorpusTests", dependencies: ["TokenMillCorpus", "tokenmill"]),
+        .testTarget(name: "TokenMillCorpusTests", dependencies: ["TokenMillCorpus", "TokenMillIO", "tokenmill"]),
     ],
     swiftLanguageModes: [.v6]
 )
