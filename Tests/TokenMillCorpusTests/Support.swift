@@ -73,11 +73,11 @@ func splitEnglishCorpus(into dir: String, parts: Int = 5) throws {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/bin/sh")
     p.arguments = ["-c", """
-        set -e; cd '\(dir)'; zcat '\(sharedCorpora)/en/python_docs.jsonl.gz' | split -n l/\(parts) -d - part_
+        set -e; cd '\(dir)'; zcat '\(sharedCorpora)/en/python_docs.jsonl.gz' > all.tmp; split -n l/\(parts) -d all.tmp part_; rm all.tmp
         for f in part_*; do mv "$f" "$f.jsonl"; done
         gzip part_01.jsonl; zstd -q --rm part_02.jsonl
         """]
     try p.run()
     p.waitUntilExit()
-    precondition(p.terminationStatus == 0)
+    if p.terminationStatus != 0 { throw TokenMillError(.io, "could not split the English corpus into \(dir)") }
 }
