@@ -159,6 +159,7 @@ public enum RecipeLoader {
             throw fields.error("missing 'paths' (files, folders or globs to read)")
         }
         let paths = try pathsNode.stringList()
+        _ = try PathResolver.resolve(paths, baseDirectory: pathBase, keyPath: pathsNode.path)  // fail early on a missing input
         let formatText = try fields.child("format")?.string() ?? inferFormat(paths)
         guard let format = ReaderSpec.Format(rawValue: formatText == "json" ? "jsonl" : formatText) else {
             throw fields.child("format")!.error("'\(formatText)' is not one of jsonl, text")
