@@ -51,7 +51,7 @@ public final class BuildProgress: Sendable {
 
     func addBytes(_ n: Int64) { state.withLock { $0.bytes += n } }
     func addTokens(_ n: Int64) { state.withLock { $0.tokens += n }; tick() }
-    func unitDone() { state.withLock { $0.units += 1 }; tick(force: true) }
+    func unitDone() { state.withLock { $0.units += 1 }; tick(force: mode == .bar) }
 
     /// Prints a plain message (not overwritten by the bar).
     public func message(_ text: String) {
