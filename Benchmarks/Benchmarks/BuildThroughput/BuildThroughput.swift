@@ -5,11 +5,11 @@ import TokenMillCorpus
 /// read → byte-level tokenize → pack → write, on a generated JSONL input of `inputMB` MB
 /// (the quickstart English corpus repeated with distinct ids). Throughput is reported per
 /// iteration; one iteration processes the whole input, so MB/s = inputMB / (seconds per iteration).
-let inputMB = 64
+let inputMB = 128
 let fixture = makeInput()
 
 func makeInput() -> (dir: String, bytes: Int) {
-    let dir = NSTemporaryDirectory() + "tokenmill-bench-input"
+    let dir = NSTemporaryDirectory() + "tokenmill-bench-input-\(inputMB)"
     let path = dir + "/corpus.jsonl"
     let script = "scripts/make_repeated_jsonl.py"
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../..").standardized.path
