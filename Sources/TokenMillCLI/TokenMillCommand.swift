@@ -89,6 +89,6 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        print(try Inspector.inspect(path: path, json: json), terminator: "")
+        print(try Inspector.inspect(path: path, json: json, tokenizer: Inspector.tokenizerBeside(shard: path)), terminator: "")
     }
 }

@@ -141,7 +141,6 @@ public final class BuildPipeline: @unchecked Sendable {
         CrashPoint.hit("before-manifest")
         try AtomicFileWriter.write(Manifest.json(report, createdAt: Manifest.creationTime()).serialized(), to: manifestPath)
         try? fm.removeItem(atPath: work)
-        options.progress.end()
         return BuildSummary(outputDirectory: out, targetTokens: recipe.targetTotalTokens,
                             actualTokens: sourceReports.reduce(0) { $0 + $1.actual }, shards: shards.count,
                             documents: sourceReports.reduce(0) { $0 + $1.documents },

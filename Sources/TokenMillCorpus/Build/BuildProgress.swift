@@ -104,9 +104,11 @@ public final class BuildProgress: Sendable {
             let width = 24
             let filled = Int((fraction ?? 0) * Double(width))
             let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-            return "\r\(s.phase) [\(bar)] \(s.documents) docs  \(String(format: "%.1f", mb)) MB  \(Self.human(tps)) tok/s  ETA \(eta.map(Self.clock) ?? "--")  "
+            let volume = s.bytes > 0 ? "  \(String(format: "%.1f", mb)) MB" : ""
+            return "\r\(s.phase) [\(bar)] \(s.documents) docs\(volume)  \(Self.human(tps)) tok/s  ETA \(eta.map(Self.clock) ?? "--")  "
         default:
-            return "\(s.phase): \(s.documents) docs, \(String(format: "%.1f", mb)) MB, \(Self.human(tps)) tokens/s, ETA \(eta.map(Self.clock) ?? "--")\n"
+            let volume = s.bytes > 0 ? ", \(String(format: "%.1f", mb)) MB" : ""
+            return "\(s.phase): \(s.documents) docs\(volume), \(Self.human(tps)) tokens/s, ETA \(eta.map(Self.clock) ?? "--")\n"
         }
     }
 

@@ -10,6 +10,22 @@ public enum Inspector {
         return try inspectShard(path, json: json, tokenizer: tokenizer)
     }
 
+    /// The tokenizer named by the manifest of the build a shard belongs to (its folder or the
+    /// folder above, for phase folders), when it is a built-in one.
+    public static func tokenizerBeside(shard: String) -> (any Tokenizer)? {
+        guard !PathResolver.isDirectory(shard) else { return nil }
+        var dir = (shard as NSString).deletingLastPathComponent
+        for _ in 0..<2 {
+            if let m = try? Verifier.loadManifest(dir.isEmpty ? "." : dir),
+               let spec = m["tokenizer"]?["spec"], spec["type"]?.stringValue == "byte-level" {
+                return ByteLevelTokenizer(eosToken: spec["eos_token"]?.stringValue ?? "<|endoftext|>",
+                                          bosToken: spec["bos_token"]?.stringValue)
+            }
+            dir = (dir as NSString).deletingLastPathComponent
+        }
+        return nil
+    }
+
     static func inspectBuild(_ dir: String, json: Bool) throws -> String {
         let m = try Verifier.loadManifest(dir)
         let statsData = FileManager.default.contents(atPath: dir + "/meta_stats.json")

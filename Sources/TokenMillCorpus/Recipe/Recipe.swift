@@ -28,8 +28,15 @@ public struct Recipe: Sendable {
     /// True when the recipe declared `phases` (outputs then go in one folder per phase).
     public var hasExplicitPhases: Bool
 
+    /// `output_dir` resolved against the recipe's folder, with `.` and `..` folded.
     public var outputDirectory: String {
-        outputDir.hasPrefix("/") || baseDirectory.isEmpty ? outputDir : baseDirectory + "/" + outputDir
+        let joined = outputDir.hasPrefix("/") || baseDirectory.isEmpty ? outputDir : baseDirectory + "/" + outputDir
+        var parts: [Substring] = []
+        for part in joined.split(separator: "/", omittingEmptySubsequences: true) where part != "." {
+            if part == "..", let last = parts.last, last != ".." { parts.removeLast() } else { parts.append(part) }
+        }
+        let folded = parts.joined(separator: "/")
+        return joined.hasPrefix("/") ? "/" + folded : (folded.isEmpty ? "." : folded)
     }
 }
 
