@@ -180,6 +180,7 @@ public struct JSONScanner {
         switch c {
         case UInt8(ascii: "\""):
             var s: [UInt8] = []
+            s.reserveCapacity(bytes.count - pos)  // at most the rest of the record: one allocation
             try readString(into: &s)
             return .string(s)
         case UInt8(ascii: "{"):
@@ -322,10 +323,19 @@ public struct JSONScanner {
     public mutating func readString(into out: inout [UInt8]) throws {
         pos += 1
         var runStart = pos
+        var ascii = true
         while pos < bytes.count {
             let c = bytes[pos]
+            if c >= 0x80 { ascii = false; pos += 1; continue }
             if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 {
-                if runStart < pos { appendRaw(runStart, pos, to: &out) }
+                if runStart < pos {
+                    if ascii {
+                        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<pos]))
+                    } else {
+                        appendRaw(runStart, pos, to: &out)
+                    }
+                }
+                ascii = true
                 if c == UInt8(ascii: "\"") { pos += 1; return }
                 if c < 0x20 { throw fail("control character in string") }
                 try readEscape(into: &out)

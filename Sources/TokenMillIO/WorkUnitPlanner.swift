@@ -50,7 +50,7 @@ public enum WorkUnitPlanner {
         while true {
             let n = try buffer.withUnsafeMutableBytes { try stream.read(into: $0) }
             if n == 0 { break }
-            try buffer.withUnsafeBytes { raw in
+            buffer.withUnsafeBytes { raw in
                 var p = 0
                 while p < n {
                     guard let hit = memchr(raw.baseAddress! + p, 0x0A, n - p) else { break }

@@ -109,17 +109,20 @@ struct UnitIndexer {
 
 /// Token ids as stored in spill files and shards: little-endian `uint16` or `uint32`.
 enum TokenEncoding {
+    /// Appends `ids` as little-endian dtype bytes, writing into preallocated storage.
     @inline(__always)
     static func append(_ ids: [UInt32], dtype: NpyFormat.DType, to out: inout [UInt8]) {
-        switch dtype {
-        case .uint16:
-            out.reserveCapacity(out.count + ids.count * 2)
-            for id in ids { out.append(UInt8(truncatingIfNeeded: id)); out.append(UInt8(truncatingIfNeeded: id >> 8)) }
-        case .uint32:
-            out.reserveCapacity(out.count + ids.count * 4)
-            for id in ids {
-                out.append(UInt8(truncatingIfNeeded: id)); out.append(UInt8(truncatingIfNeeded: id >> 8))
-                out.append(UInt8(truncatingIfNeeded: id >> 16)); out.append(UInt8(truncatingIfNeeded: id >> 24))
+        let start = out.count
+        let size = dtype.size
+        out.append(contentsOf: repeatElement(0, count: ids.count * size))
+        ids.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBytes { raw in
+                let dst = raw.baseAddress! + start
+                if size == 2 {
+                    for i in 0..<src.count { dst.storeBytes(of: UInt16(truncatingIfNeeded: src[i]).littleEndian, toByteOffset: 2 * i, as: UInt16.self) }
+                } else {
+                    for i in 0..<src.count { dst.storeBytes(of: src[i].littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
+                }
             }
         }
     }
