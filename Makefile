@@ -38,6 +38,7 @@ test-interop:
 	TOKENMILL_BIN=$(CURDIR)/.build/debug/tokenmill python3 -m pytest -q Tests/interop
 
 bench: deps build
+	@[ -x /usr/bin/time ] || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq time >/dev/null; }
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark
 	scripts/bench_build_1gb.sh
 

@@ -37,7 +37,7 @@ extension BuildPipeline {
                 let totals = queues.map { $0.reduce(Int64(0)) { $0 + selected[$1].cost } }
                 let total = totals.reduce(0, +)
                 let writer = ShardSetWriter(
-                    directory: directory, relativePrefix: prefix, split: split.name, dtype: dtype,
+                    directory: directory, relativePrefix: prefix, phase: phase.name, split: split.name, dtype: dtype,
                     sequenceLength: recipe.sequenceLength, sequencesPerShard: recipe.sequencesPerShard,
                     tail: recipe.tail, padID: padID, totalTokens: total, sourceCount: sourceCount,
                     crashHook: crashArmed && total > 0 ? { CrashPoint.hit("mid-shard") } : nil)
@@ -68,18 +68,7 @@ extension BuildPipeline {
                     documents += 1
                     options.progress.addDocuments(1, tokens: Int(doc.cost))
                 }
-                let (shards, tail) = try writer.finish()
-                for sh in shards {
-                    shardEntries.append(BuildReport.ShardEntry(path: sh.path, phase: phase.name, split: split.name,
-                                                               shape: [sh.rows, recipe.sequenceLength], sha256: sh.sha256,
-                                                               bytes: sh.bytes, sourceTokens: sh.sourceTokens,
-                                                               paddingTokens: sh.paddingTokens))
-                }
-                if let t = tail {
-                    shardEntries.append(BuildReport.ShardEntry(path: t.path, phase: phase.name, split: split.name,
-                                                               shape: [writer.tailTokens], sha256: t.sha256, bytes: t.bytes,
-                                                               sourceTokens: t.sourceTokens, paddingTokens: 0))
-                }
+                shardEntries += try writer.finish()
                 splitReports.append(BuildReport.SplitReport(
                     phase: phase.name, name: split.name, documents: documents, tokens: total, sequences: writer.rows,
                     tokensWritten: total - writer.tokensDropped, tokensDropped: writer.tokensDropped,

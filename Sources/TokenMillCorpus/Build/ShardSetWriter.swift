@@ -9,17 +9,9 @@ import TokenMillIO
 /// Tail policy for the last `total mod T` tokens: `drop` them, `pad` a last row with `pad_id`, or
 /// `keep` them in `SPLIT_tail.npy` (shape `[r]`).
 final class ShardSetWriter {
-    struct Shard {
-        var path: String
-        var rows: Int
-        var sha256: String
-        var bytes: Int64
-        var sourceTokens: [Int64]
-        var paddingTokens: Int
-    }
-
     let directory: String
     let relativePrefix: String
+    let phase: String
     let split: String
     let dtype: NpyFormat.DType
     let sequenceLength: Int
@@ -31,7 +23,7 @@ final class ShardSetWriter {
     let totalTokens: Int64
     let rows: Int
     let tailTokens: Int
-    private(set) var shards: [Shard] = []
+    private(set) var shards: [BuildReport.ShardEntry] = []
     private(set) var tokensDropped: Int64 = 0
     private(set) var tokensPadded: Int64 = 0
 
@@ -45,11 +37,12 @@ final class ShardSetWriter {
     private var tailSources: [Int64]
     private var crashHook: (() -> Void)?
 
-    init(directory: String, relativePrefix: String, split: String, dtype: NpyFormat.DType, sequenceLength: Int,
+    init(directory: String, relativePrefix: String, phase: String, split: String, dtype: NpyFormat.DType, sequenceLength: Int,
          sequencesPerShard: Int, tail: Recipe.TailPolicy, padID: UInt32, totalTokens: Int64, sourceCount: Int,
          crashHook: (() -> Void)? = nil) {
         self.directory = directory
         self.relativePrefix = relativePrefix
+        self.phase = phase
         self.split = split
         self.dtype = dtype
         self.sequenceLength = sequenceLength
@@ -139,14 +132,15 @@ final class ShardSetWriter {
         guard let w = current else { return }
         let sha = try w.commit()!
         let name = shardName(shards.count)
-        shards.append(Shard(path: relativePrefix + name, rows: currentRows, sha256: sha, bytes: w.bytesWritten,
-                            sourceTokens: currentSources, paddingTokens: padding))
+        shards.append(BuildReport.ShardEntry(path: relativePrefix + name, phase: phase, split: split,
+                                             shape: [currentRows, sequenceLength], sha256: sha, bytes: w.bytesWritten,
+                                             sourceTokens: currentSources, paddingTokens: padding))
         current = nil
     }
 
     /// Pads the last row when asked and commits the open files.
-    func finish() throws -> (shards: [Shard], tail: Shard?) {
-        var tailShard: Shard?
+    /// The shards written, the tail file (`tail: keep`) last.
+    func finish() throws -> [BuildReport.ShardEntry] {
         if tail == .pad, tailTokens > 0, let w = current {
             let padCount = Int(currentCapacity - currentTokens)
             var pad: [UInt8] = []
@@ -158,11 +152,13 @@ final class ShardSetWriter {
             try closeShard(padding: padCount)
         }
         precondition(current == nil, "shard stream ended early")
+        var all = shards
         if let t = tailWriter {
             let sha = try t.commit()!
-            tailShard = Shard(path: relativePrefix + "\(split)_tail.npy", rows: 0, sha256: sha, bytes: t.bytesWritten,
-                              sourceTokens: tailSources, paddingTokens: 0)
+            all.append(BuildReport.ShardEntry(path: relativePrefix + "\(split)_tail.npy", phase: phase, split: split,
+                                              shape: [tailTokens], sha256: sha, bytes: t.bytesWritten,
+                                              sourceTokens: tailSources, paddingTokens: 0))
         }
-        return (shards, tailShard)
+        return all
     }
 }
