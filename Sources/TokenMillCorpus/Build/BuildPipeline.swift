@@ -90,6 +90,13 @@ public final class BuildPipeline: @unchecked Sendable {
         let results = try indexUnits(units)
         CrashPoint.hit("after-index")
         try enforceStrict(results, units: units)
+        for r in results {
+            for e in r.read.errors { options.progress.message("warning: \(e)") }
+        }
+        let readDrops = results.reduce(0) { $0 + $1.read.drops.total }
+        if readDrops > 0 {
+            options.progress.message("note: \(readDrops) record(s) not used (reasons in meta_stats.json, records in rejects.jsonl)")
+        }
 
         // 2. Select.
         var selected: [SelectedDocument] = []
