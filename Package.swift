@@ -22,9 +22,12 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib"),           // .gz input streams (multi-member)
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash"),    // stable keyed hashes (xxh64)
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto"),   // SHA-256 for manifests
+        // NFC/NFKC and lowercasing through ICU (libicu-dev), behind a tiny C interface so that ICU's
+        // headers never meet the ICU copy Foundation bundles.
+        .target(name: "CICUShim", linkerSettings: [.linkedLibrary("icuuc")]),
 
-        // Document model, errors, stable hashing, seeded PRNG, statistics.
-        .target(name: "TokenMillCore", dependencies: ["CXXHash", "COpenSSL"]),
+        // Document model, errors, stable hashing, seeded PRNG, statistics, Unicode normalization.
+        .target(name: "TokenMillCore", dependencies: ["CXXHash", "COpenSSL", "CICUShim"]),
         // Streams, readers, atomic files, .npy writer.
         .target(name: "TokenMillIO", dependencies: ["TokenMillCore", "CZstd", "CZlib"]),
         // Tokenizer interface and implementations.
@@ -43,6 +46,7 @@ let package = Package(
 
         .testTarget(name: "TokenMillCoreTests", dependencies: ["TokenMillCore"]),
         .testTarget(name: "TokenMillIOTests", dependencies: ["TokenMillIO"]),
+        .testTarget(name: "TokenMillTokenizersTests", dependencies: ["TokenMillTokenizers"]),
         // Depends on the executable so that `swift test` builds it for the kill/resume tests.
         .testTarget(name: "TokenMillCorpusTests", dependencies: ["TokenMillCorpus", "TokenMillIO", "tokenmill"]),
     ],

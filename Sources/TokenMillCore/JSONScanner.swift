@@ -58,6 +58,7 @@ public struct JSONScanner {
         case UInt8(ascii: "{"):
             pos += 1
             var pairs: [(String, JSONValue)] = []
+            var index: [String: Int] = [:]  // for duplicate keys in O(1)
             skipWhitespace()
             if peek() == UInt8(ascii: "}") { pos += 1; return .object(pairs) }
             while true {
@@ -71,9 +72,10 @@ public struct JSONScanner {
                 skipWhitespace()
                 let value = try parseValue(depth: depth + 1)
                 let keyString = String(decoding: key, as: UTF8.self)
-                if let existing = pairs.firstIndex(where: { $0.0 == keyString }) {
+                if let existing = index[keyString] {
                     pairs[existing].1 = value  // duplicate key: the last one wins, as in Python
                 } else {
+                    index[keyString] = pairs.count
                     pairs.append((keyString, value))
                 }
                 skipWhitespace()

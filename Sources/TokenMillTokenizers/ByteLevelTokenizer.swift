@@ -31,18 +31,7 @@ public struct ByteLevelTokenizer: Tokenizer {
 
     public var fingerprint: String { SHA256Hasher.hex(spec.serialized(pretty: false)) }
 
-    /// Widens bytes to ids in one pass over preallocated storage (no per-element append).
-    @inlinable
-    public func encode(_ text: UnsafeRawBufferPointer, into ids: inout [UInt32]) {
-        let start = ids.count
-        let n = text.count
-        guard n > 0 else { return }
-        ids.append(contentsOf: repeatElement(0, count: n))
-        ids.withUnsafeMutableBufferPointer { out in
-            let dst = out.baseAddress! + start
-            for i in 0..<n { dst[i] = UInt32(text[i]) }
-        }
-    }
+    public func makeEncoder() -> any TokenEncoder { ByteLevelEncoder() }
 
     public func decode(_ ids: [UInt32]) -> [UInt8] {
         var out: [UInt8] = []
@@ -54,4 +43,19 @@ public struct ByteLevelTokenizer: Tokenizer {
         }
         return out
     }
+}
+
+final class ByteLevelEncoder: TokenEncoder {
+    /// Widens bytes to ids in one pass over preallocated storage (no per-element append).
+    func encode(_ text: UnsafeRawBufferPointer, into ids: inout [UInt32]) {
+        let start = ids.count
+        let n = text.count
+        guard n > 0 else { return }
+        ids.append(contentsOf: repeatElement(0, count: n))
+        ids.withUnsafeMutableBufferPointer { out in
+            let dst = out.baseAddress! + start
+            for i in 0..<n { dst[i] = UInt32(text[i]) }
+        }
+    }
+
 }

@@ -18,13 +18,39 @@ public protocol Tokenizer: Sendable {
     /// The tokenizer's full, defaults-resolved configuration, embedded in manifests.
     var spec: JSONValue { get }
 
-    /// Appends the ids of `text` (valid UTF-8) to `ids`.
-    func encode(_ text: UnsafeRawBufferPointer, into ids: inout [UInt32])
+    /// A new encoder with its own caches and buffers; use one per thread.
+    func makeEncoder() -> any TokenEncoder
     /// The bytes of `ids`; special tokens decode to their text.
     func decode(_ ids: [UInt32]) -> [UInt8]
 }
 
+/// Encodes text on one thread, reusing its caches and buffers between calls.
+public protocol TokenEncoder: AnyObject {
+    /// Appends the ids of `text` (valid UTF-8) to `ids`.
+    func encode(_ text: UnsafeRawBufferPointer, into ids: inout [UInt32])
+    /// The first special token in `text` that the tokenizer refuses to see in plain text
+    /// (tiktoken's `disallowed_special`), if any.
+    func disallowedSpecial(in text: UnsafeRawBufferPointer) -> String?
+}
+
+extension TokenEncoder {
+    public func disallowedSpecial(in text: UnsafeRawBufferPointer) -> String? { nil }
+
+    public func encode(_ text: String) -> [UInt32] {
+        var ids: [UInt32] = []
+        var copy = text
+        copy.withUTF8 { encode(UnsafeRawBufferPointer($0), into: &ids) }
+        return ids
+    }
+}
+
 extension Tokenizer {
+    /// Appends the ids of `text` (valid UTF-8) to `ids` with a fresh encoder: for one-off calls;
+    /// loops should keep an encoder from `makeEncoder()`.
+    public func encode(_ text: UnsafeRawBufferPointer, into ids: inout [UInt32]) {
+        makeEncoder().encode(text, into: &ids)
+    }
+
     public func encode(_ text: String) -> [UInt32] {
         var ids: [UInt32] = []
         var copy = text

@@ -43,6 +43,9 @@ struct UnitIndexer {
     let orderSeed: UInt64
     let writeRejects: Bool
 
+    /// A document holding a special token that the tokenizer refuses in plain text.
+    static let disallowedSpecial = DropReason("disallowed_special_token")
+
     static let splitSalt: UInt64 = 0x746F_6B65_6E6D_696C  // "tokenmil": the split key ignores the recipe seed
 
     func index(_ unit: WorkUnit, into base: String, progress: BuildProgress?) throws -> Result {
@@ -58,9 +61,13 @@ struct UnitIndexer {
         var tokenOffset: UInt64 = 0
         var row: UInt32 = 0
         var rejects = 0
+        let encoder = tokenizer.makeEncoder()
 
         let stats = try reader.read(unit, onDocument: { doc in
-            let (reason, chars) = filters.decide(doc.text)
+            var (reason, chars) = filters.decide(doc.text)
+            if reason == nil, doc.text.withUnsafeBytes({ encoder.disallowedSpecial(in: $0) }) != nil {
+                reason = Self.disallowedSpecial
+            }
             if let reason {
                 filtered.add(reason.rawValue)
                 if writeRejects {
@@ -74,7 +81,7 @@ struct UnitIndexer {
                 return
             }
             ids.removeAll(keepingCapacity: true)
-            doc.text.withUnsafeBytes { tokenizer.encode($0, into: &ids) }
+            doc.text.withUnsafeBytes { encoder.encode($0, into: &ids) }
             tokenBytes.removeAll(keepingCapacity: true)
             TokenEncoding.append(ids, dtype: dtype, to: &tokenBytes)
             try tokWriter.write(tokenBytes)
