@@ -48,4 +48,25 @@ public enum Hex {
         }
         return String(decoding: out, as: UTF8.self)
     }
+
+    public static func decode(_ hex: [UInt8]) -> [UInt8]? {
+        guard hex.count % 2 == 0 else { return nil }
+        func v(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: return c - 0x30
+            case 0x61...0x66: return c - 0x61 + 10
+            case 0x41...0x46: return c - 0x41 + 10
+            default: return nil
+            }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(hex.count / 2)
+        var i = 0
+        while i < hex.count {
+            guard let a = v(hex[i]), let b = v(hex[i + 1]) else { return nil }
+            out.append(a << 4 | b)
+            i += 2
+        }
+        return out
+    }
 }

@@ -120,3 +120,17 @@ public enum UTF8Repair {
         }
     }
 }
+
+public enum UTF8Validity {
+    /// Length of the longest valid UTF-8 prefix of `bytes`.
+    public static func validPrefix(_ bytes: UnsafeRawBufferPointer) -> Int {
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] < 0x80 { i += 1; continue }
+            let len = UTF8Repair.validSequenceLength(bytes, at: i)
+            if len == 0 { return i }
+            i += len
+        }
+        return i
+    }
+}

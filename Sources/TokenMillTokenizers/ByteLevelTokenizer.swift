@@ -46,6 +46,8 @@ public struct ByteLevelTokenizer: Tokenizer {
 }
 
 final class ByteLevelEncoder: TokenEncoder {
+    func encodeBytes(_ bytes: UnsafeRawBufferPointer, into ids: inout [UInt32]) { encode(bytes, into: &ids) }
+
     /// Widens bytes to ids in one pass over preallocated storage (no per-element append).
     func encode(_ text: UnsafeRawBufferPointer, into ids: inout [UInt32]) {
         let start = ids.count

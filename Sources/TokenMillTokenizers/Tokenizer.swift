@@ -31,10 +31,19 @@ public protocol TokenEncoder: AnyObject {
     /// The first special token in `text` that the tokenizer refuses to see in plain text
     /// (tiktoken's `disallowed_special`), if any.
     func disallowedSpecial(in text: UnsafeRawBufferPointer) -> String?
+    /// Appends the ids of any byte string, valid UTF-8 or not (the "byte path"). Byte-level
+    /// tokenizers keep every byte, so `decode(ids) == bytes`; others repair to U+FFFD first.
+    func encodeBytes(_ bytes: UnsafeRawBufferPointer, into ids: inout [UInt32])
 }
 
 extension TokenEncoder {
     public func disallowedSpecial(in text: UnsafeRawBufferPointer) -> String? { nil }
+
+    public func encodeBytes(_ bytes: UnsafeRawBufferPointer, into ids: inout [UInt32]) {
+        var repaired: [UInt8] = []
+        UTF8Repair.append(bytes, to: &repaired)
+        repaired.withUnsafeBytes { encode($0, into: &ids) }
+    }
 
     public func encode(_ text: String) -> [UInt32] {
         var ids: [UInt32] = []

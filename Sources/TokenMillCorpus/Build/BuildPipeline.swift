@@ -51,8 +51,8 @@ public final class BuildPipeline: @unchecked Sendable {
     public init(recipe: Recipe, options: BuildOptions) throws {
         self.recipe = recipe
         self.options = options
-        tokenizer = try TokenizerLoader.load(recipe.tokenizer.name, eosToken: recipe.tokenizer.eosToken,
-                                             bosToken: recipe.tokenizer.bosToken, baseDirectory: recipe.baseDirectory)
+        tokenizer = try TokenizerLoader.load(recipe.tokenizer.name, options: recipe.tokenizer.loaderOptions,
+                                             baseDirectory: recipe.baseDirectory)
         if recipe.addBOS && tokenizer.bosID == nil {
             throw TokenMillError(.invalidConfiguration, "add_bos: the tokenizer has no BOS token; set tokenizer.bos_token")
         }

@@ -1,5 +1,6 @@
 import TokenMillCore
 import TokenMillIO
+import TokenMillTokenizers
 
 /// A build recipe with every default resolved. See docs/recipe.md for the schema.
 public struct Recipe: Sendable {
@@ -44,6 +45,15 @@ public struct TokenizerSpec: Sendable, Equatable {
     public var name: String
     public var eosToken: String?
     public var bosToken: String?
+    /// tiktoken special tokens encoded as specials when they occur in text.
+    public var allowedSpecial: [String] = []
+    /// tiktoken special tokens that make a document a reject (`nil`: all that are not allowed).
+    public var disallowedSpecial: [String]? = nil
+
+    public var loaderOptions: TokenizerLoader.Options {
+        TokenizerLoader.Options(eosToken: eosToken, bosToken: bosToken, allowedSpecial: Set(allowedSpecial),
+                                disallowedSpecial: disallowedSpecial.map(Set.init))
+    }
 }
 
 public struct FilterSpec: Sendable, Equatable {
@@ -108,6 +118,8 @@ extension Recipe {
                 ("name", .string(tokenizer.name)),
                 ("eos_token", tokenizer.eosToken.map { .string($0) } ?? .null),
                 ("bos_token", tokenizer.bosToken.map { .string($0) } ?? .null),
+                ("allowed_special", .array(tokenizer.allowedSpecial.map { .string($0) })),
+                ("disallowed_special", tokenizer.disallowedSpecial.map { .array($0.map { .string($0) }) } ?? .string("all")),
             ])),
             ("sequence_length", .int(Int64(sequenceLength))),
             ("target_total_tokens", .int(targetTotalTokens)),

@@ -1,5 +1,6 @@
 import TokenMillCore
 import TokenMillIO
+import TokenMillTokenizers
 
 /// Reads and validates a recipe (YAML or JSON, including the "meta-config" form whose sources
 /// name per-source JSON files with `config_path`). Errors name the key path and what is wrong.
@@ -118,10 +119,20 @@ public enum RecipeLoader {
     static func parseTokenizer(_ node: ConfigNode?) throws -> TokenizerSpec {
         guard let node else { return TokenizerSpec(name: "byte-level", eosToken: nil, bosToken: nil) }
         if case .string(let s) = node.value { return TokenizerSpec(name: s, eosToken: nil, bosToken: nil) }
-        try node.checkKeys(["name", "type", "path", "eos_token", "bos_token"])
+        try node.checkKeys(["name", "type", "path", "eos_token", "bos_token", "allowed_special", "disallowed_special"])
         let name = try (node.child("path") ?? node.child("name") ?? node.child("type"))?.string() ?? "byte-level"
+        var disallowed: [String]?
+        if let d = node.child("disallowed_special") {
+            switch d.value {
+            case .string("all"): disallowed = nil
+            case .string("none"): disallowed = []
+            default: disallowed = try d.stringList()
+            }
+        }
         return TokenizerSpec(name: name, eosToken: try node.child("eos_token")?.string(),
-                             bosToken: try node.child("bos_token")?.string())
+                             bosToken: try node.child("bos_token")?.string(),
+                             allowedSpecial: try node.child("allowed_special")?.stringList() ?? [],
+                             disallowedSpecial: disallowed)
     }
 
     static func parseSplits(_ node: ConfigNode?) throws -> [(name: String, fraction: Double)] {

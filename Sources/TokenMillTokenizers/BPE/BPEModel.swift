@@ -111,6 +111,21 @@ public struct BPEModel: Sendable {
         scratch.symbols = syms
     }
 
+    /// BPE of raw bytes as one piece (the byte path of byte-level models): the whole piece when it
+    /// is a token, else byte symbols merged.
+    func encodeRawPiece(_ piece: UnsafeRawBufferPointer, into ids: inout [UInt32], scratch: BPEScratch) {
+        if piece.isEmpty { return }
+        if let id = whole.get(piece), ignoreMerges || piece.count == 1 { ids.append(id); return }
+        var syms = scratch.symbols
+        syms.removeAll(keepingCapacity: true)
+        for b in piece where byteIDs[Int(b)] != UInt32.max { syms.append(byteIDs[Int(b)]) }
+        if syms.count > 1 {
+            if syms.count <= 96 { mergeQuadratic(&syms, scratch) } else { mergeWithHeap(&syms, scratch) }
+        }
+        ids.append(contentsOf: syms)
+        scratch.symbols = syms
+    }
+
     /// Characters to ids for character-level models: unknown characters become their
     /// `<0xXX>` bytes with byte fallback, else `unk` (consecutive ones fused with `fuse_unk`).
     private func initialCharacterSymbols(_ piece: UnsafeRawBufferPointer, _ syms: inout [UInt32]) {

@@ -108,6 +108,13 @@ public struct BPETokenizer: Tokenizer {
 
     public func makeEncoder() -> any TokenEncoder { BPEEncoder(self) }
 
+    /// The same tokenizer with another end-of-document id.
+    public func with(eosID: UInt32) -> BPETokenizer {
+        BPETokenizer(name: name, flavor: flavor, model: model, normalizers: normalizers, preTokenizers: preTokenizers,
+                     decoders: decoders, addedTokens: addedTokens, allowedSpecial: allowedSpecial,
+                     disallowedSpecial: disallowedSpecial, fingerprint: fingerprint, eosID: eosID, bosID: bosID)
+    }
+
     /// The id of a special or added token.
     public func tokenID(_ content: String) -> UInt32? {
         addedTokens.first(where: { $0.content == content })?.id ?? model.id(of: Array(content.utf8))
@@ -155,6 +162,65 @@ final class BPEEncoder: TokenEncoder {
             encodeSegment(UnsafeRawBufferPointer(rebasing: text[s..<e]), into: &ids)
         }
     }
+
+    /// The byte path. tiktoken: its `_encode_bytes` — encode the valid UTF-8 prefix, then take
+    /// the last piece (extended over trailing all-space tokens) together with every byte after the
+    /// first invalid one, and BPE them as one piece. Hugging Face byte-level: valid runs are
+    /// encoded as text, each invalid run as one raw piece. Either way `decode(ids) == bytes`.
+    func encodeBytes(_ bytes: UnsafeRawBufferPointer, into ids: inout [UInt32]) {
+        let valid = UTF8Validity.validPrefix(bytes)
+        if valid == bytes.count {
+            // tiktoken's byte path is `encode_ordinary`: no special token is recognized.
+            if t.flavor == .tiktoken { preTokenize(bytes, into: &ids) } else { encode(bytes, into: &ids) }
+            return
+        }
+        guard t.model.byteLevel else {
+            var repaired: [UInt8] = []
+            UTF8Repair.append(bytes, to: &repaired)
+            repaired.withUnsafeBytes { encode($0, into: &ids) }
+            return
+        }
+        if t.flavor == .tiktoken {
+            let start = ids.count
+            lastPieceTokens = 0
+            trackLastPiece = true
+            preTokenize(UnsafeRawBufferPointer(rebasing: bytes[..<valid]), into: &ids)
+            trackLastPiece = false
+            var last = lastPieceTokens
+            let count = ids.count - start
+            func allSpace(_ id: UInt32) -> Bool {
+                let b = Int(id) < t.model.tokenBytes.count ? t.model.tokenBytes[Int(id)] : []
+                return b.allSatisfy { $0 == 0x20 || $0 == 0x0A || $0 == 0x09 }
+            }
+            if last > 0 && allSpace(ids[ids.count - last]) {
+                while last < count && allSpace(ids[ids.count - last - 1]) { last += 1 }
+            }
+            var unstable: [UInt8] = []
+            if count > 0 && last > 0 {
+                unstable = t.decode(Array(ids[(ids.count - last)...]))
+                ids.removeLast(last)
+            }
+            unstable.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[valid...]))
+            unstable.withUnsafeBytes { t.model.encodeRawPiece($0, into: &ids, scratch: scratch) }
+            return
+        }
+        var i = 0
+        while i < bytes.count {
+            let run = UTF8Validity.validPrefix(UnsafeRawBufferPointer(rebasing: bytes[i...]))
+            if run > 0 {
+                encode(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + run)]), into: &ids)
+                i += run
+            } else {
+                var j = i + 1
+                while j < bytes.count && UTF8Validity.validPrefix(UnsafeRawBufferPointer(rebasing: bytes[j...])) == 0 { j += 1 }
+                t.model.encodeRawPiece(UnsafeRawBufferPointer(rebasing: bytes[i..<j]), into: &ids, scratch: scratch)
+                i = j
+            }
+        }
+    }
+
+    private var trackLastPiece = false
+    private var lastPieceTokens = 0
 
     private func encodeSegment(_ segment: UnsafeRawBufferPointer, into ids: inout [UInt32]) {
         if t.normalizers.isEmpty {
@@ -220,10 +286,12 @@ final class BPEEncoder: TokenEncoder {
     @inline(__always)
     private func encodePiece(_ piece: UnsafeRawBufferPointer, into ids: inout [UInt32]) {
         let h = PieceCache.hash(piece)
-        if cache.appendCached(piece, hash: h, to: &ids) { return }
         let start = ids.count
-        t.model.encodePiece(piece, into: &ids, scratch: scratch)
-        cache.insert(piece, hash: h, ids: ids[start...])
+        if !cache.appendCached(piece, hash: h, to: &ids) {
+            t.model.encodePiece(piece, into: &ids, scratch: scratch)
+            cache.insert(piece, hash: h, ids: ids[start...])
+        }
+        if trackLastPiece { lastPieceTokens = ids.count - start }
     }
 }
 

@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import TokenMillCore
+import TokenMillIO
+import TokenMillTokenizers
+
+/// Options shared by `encode` and `decode`.
+struct TokenizerOptions: ParsableArguments {
+    @Option(name: .long, help: "byte-level, a tokenizer.json, a .tiktoken file or an encoding name.") var tokenizer: String
+    @Option(name: .customLong("allowed-special"), help: "tiktoken: a special token to encode as such ('all' for every one); repeatable.")
+    var allowedSpecial: [String] = []
+    @Option(name: .customLong("disallowed-special"), help: "tiktoken: 'all' (default: refuse specials not allowed) or 'none' (encode them as text).")
+    var disallowedSpecial: String = "all"
+
+    func load() throws -> any Tokenizer {
+        let disallowed: Set<String>? = disallowedSpecial == "none" ? [] : disallowedSpecial == "all" ? nil : Set(disallowedSpecial.split(separator: ",").map(String.init))
+        return try TokenizerLoader.load(tokenizer, options: .init(allowedSpecial: Set(allowedSpecial), disallowedSpecial: disallowed),
+                                        baseDirectory: "", keyPath: "--tokenizer")
+    }
+}
+
+struct EncodeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "encode",
+        abstract: "Print the token ids of a text file, of each line, or of each JSONL record.")
+
+    @OptionGroup var options: TokenizerOptions
+    @Argument(help: "Input files ('-' for standard input).") var inputs: [String] = ["-"]
+    @Flag(help: "Encode each line separately.") var lines = false
+    @Option(help: "Encode the dotted field of each JSONL record (implies one result per line).") var field: String?
+    @Flag(help: "Lines are hex-encoded bytes, encoded through the byte path (any bytes, valid UTF-8 or not).") var hex = false
+    @Flag(help: "Print only the number of tokens.") var count = false
+    @Flag(help: "Print JSON arrays (one per line) instead of space-separated ids.") var json = false
+    @Option(name: .shortAndLong, help: "Threads for many texts.") var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func run() throws {
+        let tokenizer = try options.load()
+        var texts: [[UInt8]] = []
+        for input in inputs {
+            let data = input == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try readFile(input)
+            let bytes = [UInt8](data)
+            if let field {
+                let path = field.split(separator: ".").map { Array($0.utf8) }
+                for (n, line) in bytes.split(separator: 0x0A).enumerated() {
+                    let fields = try line.withUnsafeBytes { raw -> [JSONScanner.Field] in
+                        var s = JSONScanner(raw)
+                        do { return try s.extract([path]).fields } catch let f as JSONScanner.Failure {
+                            throw TokenMillError(.corruptInput, "\(input):\(n + 1): \(f.description)")
+                        }
+                    }
+                    guard case .string(let text) = fields[0] else {
+                        throw TokenMillError(.corruptInput, "\(input):\(n + 1): no string field '\(field)'")
+                    }
+                    texts.append(text)
+                }
+            } else if lines || hex {
+                for line in bytes.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast(bytes.last == 0x0A ? 1 : 0) {
+                    if hex {
+                        guard let b = Hex.decode(Array(line)) else { throw TokenMillError(.corruptInput, "\(input): a line is not hex") }
+                        texts.append(b)
+                    } else {
+                        texts.append(Array(line))
+                    }
+                }
+            } else {
+                texts.append(bytes)
+            }
+        }
+        if !hex {
+            for (i, t) in texts.enumerated() where !t.withUnsafeBytes({ UTF8Repair.isValid($0) }) {
+                throw TokenMillError(.corruptInput, "text \(i + 1) is not valid UTF-8; pass --hex to encode raw bytes")
+            }
+            let encoder = tokenizer.makeEncoder()
+            for (i, t) in texts.enumerated() {
+                if let special = t.withUnsafeBytes({ encoder.disallowedSpecial(in: $0) }) {
+                    throw TokenMillError(.invalidConfiguration, "text \(i + 1) contains the special token '\(special)', which is disallowed; pass --allowed-special '\(special)' to encode it as a special token or --disallowed-special none to encode it as text")
+                }
+            }
+        }
+        let results = BatchEncoder.encode(texts, tokenizer: tokenizer, jobs: jobs, bytePath: hex)
+        var out = ""
+        if count {
+            out = "\(results.reduce(0) { $0 + $1.count })\n"
+        } else {
+            for ids in results {
+                out += json ? "[" + ids.map(String.init).joined(separator: ",") + "]\n" : ids.map(String.init).joined(separator: " ") + "\n"
+            }
+        }
+        FileHandle.standardOutput.write(Data(out.utf8))
+    }
+}
+
+struct DecodeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decode",
+        abstract: "Print the text of token ids (space-separated or JSON arrays, one sequence per line).")
+
+    @OptionGroup var options: TokenizerOptions
+    @Argument(help: "Ids; without them, read lines of ids from standard input.") var ids: [String] = []
+    @Flag(help: "Print the bytes as hex (for sequences that are not valid UTF-8).") var hex = false
+
+    func run() throws {
+        let tokenizer = try options.load()
+        let lines: [String] = ids.isEmpty
+            ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").map(String.init)
+            : [ids.joined(separator: " ")]
+        var out = Data()
+        for line in lines {
+            let numbers = line.split(whereSeparator: { " ,[]\t".contains($0) }).map { UInt32($0) }
+            guard numbers.allSatisfy({ $0 != nil }) else { throw TokenMillError(.invalidConfiguration, "not a list of ids: \(line.prefix(60))") }
+            let bytes = tokenizer.decode(numbers.map { $0! })
+            out.append(contentsOf: hex ? Array(Hex.encode(bytes).utf8) : bytes)
+            out.append(0x0A)
+        }
+        FileHandle.standardOutput.write(out)
+    }
+}
+
+func readFile(_ path: String) throws -> Data {
+    guard let d = FileManager.default.contents(atPath: path) else { throw TokenMillError(.io, "\(path): cannot read") }
+    return d
+}
