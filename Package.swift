@@ -46,7 +46,7 @@ let package = Package(
 
         .testTarget(name: "TokenMillCoreTests", dependencies: ["TokenMillCore"]),
         .testTarget(name: "TokenMillIOTests", dependencies: ["TokenMillIO"]),
-        .testTarget(name: "TokenMillTokenizersTests", dependencies: ["TokenMillTokenizers"]),
+        .testTarget(name: "TokenMillTokenizersTests", dependencies: ["TokenMillTokenizers", "TokenMillIO"]),
         // Depends on the executable so that `swift test` builds it for the kill/resume tests.
         .testTarget(name: "TokenMillCorpusTests", dependencies: ["TokenMillCorpus", "TokenMillIO", "tokenmill"]),
     ],

@@ -9,9 +9,12 @@ import Foundation
 /// `\s+(?!\S)`, `\s*[\r\n]`). Patterns (tiktoken's `openai_public.py`, Meta's Llama 3):
 ///
 /// * gpt2:   `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`
-/// * cl100k: `'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]++[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+`
+/// * cl100k (tiktoken ≥ 0.8): `'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s`
+///   — `\s++$` keeps a trailing white-space run whole, even across newlines.
+/// * cl100kLegacy (the original form, also in many tokenizer.json files):
+///   `'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]++[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+`
 /// * llama3: `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
-///   — the same splits as cl100k (the differences cannot change a match).
+///   — the same splits as cl100kLegacy (the differences cannot change a match).
 /// * o200k:  `[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?`
 ///   `|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?`
 ///   `|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`
@@ -19,12 +22,13 @@ import Foundation
 /// `(?i:s)` also matches U+017F LATIN SMALL LETTER LONG S, as in the reference engines' case folding.
 public struct PatternSplitter: Sendable {
     public enum Pattern: String, Sendable, CaseIterable {
-        case gpt2, cl100k, llama3, o200k
+        case gpt2, cl100k, cl100kLegacy, llama3, o200k
 
         public var regex: String {
             switch self {
             case .gpt2: return #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
-            case .cl100k: return #"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]++[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+"#
+            case .cl100k: return #"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"#
+            case .cl100kLegacy: return #"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]++[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+"#
             case .llama3: return #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
             case .o200k:
                 return [
@@ -35,11 +39,15 @@ public struct PatternSplitter: Sendable {
             }
         }
 
-        /// The pattern whose regex is `regex` (also accepting the older gpt2 form with `[\p{L}]`).
+        /// Other spellings of the same splits: tiktoken's r50k form of gpt2, and gpt2 with `[\p{L}]`.
+        static let aliases: [String: Pattern] = [
+            #"'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"#: .gpt2,
+            #"'s|'t|'re|'ve|'m|'ll|'d| ?[\p{L}]+| ?[\p{N}]+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#: .gpt2,
+        ]
+
+        /// The pattern whose regex is `regex`.
         public init?(regex: String) {
-            let normalized = regex.replacingOccurrences(of: "[\\p{L}]", with: "\\p{L}").replacingOccurrences(of: "[\\p{N}]", with: "\\p{N}")
-            guard let p = Pattern.allCases.first(where: { $0.regex == normalized }) else { return nil }
-            self = p
+            if let p = Pattern.allCases.first(where: { $0.regex == regex }) ?? Pattern.aliases[regex] { self = p } else { return nil }
         }
     }
 
@@ -69,7 +77,8 @@ public struct PatternSplitter: Sendable {
                         let end: Int
                         switch pattern {
                         case .gpt2: end = m.gpt2(i)
-                        case .cl100k, .llama3: end = m.cl100k(i)
+                        case .cl100k: end = m.cl100k(i, keepTrailingSpace: true)
+                        case .cl100kLegacy, .llama3: end = m.cl100k(i, keepTrailingSpace: false)
                         case .o200k: end = m.o200k(i)
                         }
                         body(off[i], off[end])
@@ -190,7 +199,7 @@ struct Matcher {
         return whitespace(i)
     }
 
-    func cl100k(_ i: Int) -> Int {
+    func cl100k(_ i: Int, keepTrailingSpace: Bool) -> Int {
         if let e = contraction(i, caseInsensitive: true) { return e }
         // [^\r\n\p{L}\p{N}]?+\p{L}+  (possessive: a taken prefix is never given back)
         if isPrefix(i) {
@@ -206,6 +215,8 @@ struct Matcher {
             while isCRLF(e) { e += 1 }
             return e
         }
+        // `\s++$`: a white-space run that reaches the end of the text stays whole.
+        if keepTrailingSpace, isWS(i), run(from: i, UnicodeClasses.space) == n { return n }
         if let e = spacesThroughNewline(i) { return e }
         return whitespace(i)
     }

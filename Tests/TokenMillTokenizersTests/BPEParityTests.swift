@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+@testable import TokenMillCore
+@testable import TokenMillIO
+@testable import TokenMillTokenizers
+
+/// Parity with Hugging Face `tokenizers` 0.23.3 and tiktoken 0.14.0 through committed goldens
+/// (scripts/goldens/make_bpe_goldens.py): every document of the shared English and Italian
+/// corpora and 100,000 seeded random strings, for the Claude tokenizer.json, a tokenizer trained
+/// by HF on the English corpus, and cl100k_base; plus 5,000 byte strings with invalid UTF-8
+/// through tiktoken's byte path. A golden line is the hash of 16 consecutive id sequences.
+@Suite struct BPEParityTests {
+    static let fixtures = repositoryRoot + "/Tests/Fixtures/tokenizers"
+    static let shared = URL(fileURLWithPath: repositoryRoot + "/../shared/corpora").standardized.path
+
+    static func tokenizer(_ name: String) throws -> BPETokenizer {
+        switch name {
+        case "claude": return try HFTokenizerLoader.load(path: sharedTokenizers + "/anthropic_claude_v1_tokenizer.json")
+        case "hf_en_8k": return try HFTokenizerLoader.load(path: fixtures + "/hf_bpe_en_8k.json")
+        default: return try TiktokenLoader.load(path: sharedTokenizers + "/cl100k_base.tiktoken", disallowedSpecial: [])
+        }
+    }
+
+    static func texts(_ set: String) throws -> [[UInt8]] {
+        switch set {
+        case "random":
+            return try readJSONLines(fixtures + "/random_strings.jsonl.gz").map { Array($0.stringValue!.utf8) }
+        case "bytes":
+            let lines = try readTextLines(fixtures + "/random_bytes.hex.gz")
+            return lines.map { Hex.decode(Array($0.utf8))! }
+        default:
+            let path = shared + (set == "en" ? "/en/python_docs.jsonl.gz" : "/it/debian_docs_it.jsonl.gz")
+            var out: [[UInt8]] = []
+            _ = try DocumentReader(spec: ReaderSpec(format: .jsonl)).read(
+                WorkUnit(path: path, displayPath: set, compression: .gzip), onDocument: { out.append($0.text) }, onReject: { _ in })
+            return out
+        }
+    }
+
+    static func chunkHashes(_ ids: [[UInt32]]) -> [String] {
+        stride(from: 0, to: ids.count, by: 16).map { start in
+            let h = SHA256Hasher()
+            for seq in ids[start..<min(start + 16, ids.count)] {
+                var bytes: [UInt8] = []
+                for v in [UInt32(seq.count)] + seq { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+                h.update(bytes)
+            }
+            return String(h.finalizeHex().prefix(16))
+        }
+    }
+
+    @Test(arguments: [
+        ("claude", "en"), ("claude", "it"), ("claude", "random"),
+        ("hf_en_8k", "en"), ("hf_en_8k", "it"), ("hf_en_8k", "random"),
+        ("cl100k", "en"), ("cl100k", "it"), ("cl100k", "random"), ("cl100k", "bytes"),
+    ])
+    func idsEqualTheReferenceLibrary(_ name: String, _ set: String) throws {
+        let tok = try Self.tokenizer(name)
+        let texts = try Self.texts(set)
+        let ids = BatchEncoder.encode(texts, tokenizer: tok, jobs: 2, bytePath: set == "bytes")
+        let ours = Self.chunkHashes(ids)
+        let golden = try readTextLines(Self.fixtures + "/goldens/\(name).\(set).txt.gz")
+        #expect(ours.count == golden.count)
+        let bad = zip(ours, golden).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)
+        #expect(bad.isEmpty, "\(bad.count) of \(golden.count) chunks differ; first items: \(bad.prefix(5).map { $0 * 16 })")
+        if set == "bytes" || set == "random" {
+            // Byte-level decoding is exact (NFKC aside).
+            for (t, i) in zip(texts, ids).prefix(2000) where !tok.normalizers.contains(.unicode(.nfkc)) {
+                #expect(tok.decode(i) == t)
+            }
+        }
+    }
+}
+
+func readTextLines(_ path: String) throws -> [String] {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/sh")
+    p.arguments = ["-c", "zcat '\(path)'"]
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    try p.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+}
