@@ -49,10 +49,10 @@ public indirect enum JSONValue: Equatable, Sendable {
     public var arrayValue: [JSONValue]? { if case let .array(a) = self { return a }; return nil }
 
     /// Serializes with two-space indentation (`pretty`) or compactly on one line.
-    public func serialized(pretty: Bool = true) -> String {
+    public func serialized(pretty: Bool = true, trailingNewline: Bool = true) -> String {
         var out = ""
         write(into: &out, indent: pretty ? 0 : -1)
-        if pretty { out += "\n" }
+        if pretty && trailingNewline { out += "\n" }
         return out
     }
 
@@ -104,6 +104,8 @@ public indirect enum JSONValue: Equatable, Sendable {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
             default:
                 if scalar.value < 0x20 {
                     let hex = String(scalar.value, radix: 16)

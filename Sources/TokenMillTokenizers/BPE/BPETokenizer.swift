@@ -219,6 +219,18 @@ final class BPEEncoder: TokenEncoder {
         }
     }
 
+    /// Calls `body` with every pre-token of `text` (after normalization and added-token
+    /// splitting): the trainer's view of the text.
+    func forEachPiece(_ text: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
+        withoutActuallyEscaping(body) { escaping in
+            pieceSink = escaping
+            var ignored: [UInt32] = []
+            encode(text, into: &ignored)
+            pieceSink = nil
+        }
+    }
+
+    private var pieceSink: ((UnsafeRawBufferPointer) -> Void)?
     private var trackLastPiece = false
     private var lastPieceTokens = 0
 
@@ -285,6 +297,7 @@ final class BPEEncoder: TokenEncoder {
 
     @inline(__always)
     private func encodePiece(_ piece: UnsafeRawBufferPointer, into ids: inout [UInt32]) {
+        if let sink = pieceSink { sink(piece); return }
         let h = PieceCache.hash(piece)
         let start = ids.count
         if !cache.appendCached(piece, hash: h, to: &ids) {
