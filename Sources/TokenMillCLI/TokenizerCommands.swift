@@ -3,6 +3,7 @@ import Foundation
 import TokenMillCore
 import TokenMillIO
 import TokenMillTokenizers
+import TokenMillCorpus
 
 /// Options shared by `encode` and `decode`.
 struct TokenizerOptions: ParsableArguments {
@@ -119,4 +120,62 @@ struct DecodeCommand: ParsableCommand {
 func readFile(_ path: String) throws -> Data {
     guard let d = FileManager.default.contents(atPath: path) else { throw TokenMillError(.io, "\(path): cannot read") }
     return d
+}
+
+struct TrainTokenizerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train-tokenizer",
+        abstract: "Train a byte-level BPE tokenizer (the same tokenizer.json as Hugging Face's BpeTrainer).")
+
+    @Option(help: "Train on this recipe's sources (instead of files).") var recipe: String?
+    @Argument(help: "JSONL or text files, folders or globs.") var files: [String] = []
+    @Option(help: "Model type (bpe).") var model: String = "bpe"
+    @Option(name: .customLong("vocab-size"), help: "Vocabulary size, specials and the 256 bytes included.") var vocabSize: Int = 32000
+    @Option(name: .customLong("min-frequency"), help: "Stop when the best pair is rarer than this.") var minFrequency: UInt64 = 0
+    @Option(name: .customLong("special-token"), help: "A special token (repeatable; ids from 0 in this order).") var specialTokens: [String] = []
+    @Option(help: "Split pattern: gpt2 (ByteLevel), cl100k, cl100kLegacy, llama3, o200k.") var pattern: String = "gpt2"
+    @Flag(help: "NFKC-normalize before splitting.") var nfkc = false
+    @Option(help: "Text field of JSONL files.") var field: String = "text"
+    @Option(name: .customLong("text-mode"), help: "Plain text: file, line or paragraph documents.") var textMode: String = "file"
+    @Option(name: .customLong("per-source-limit"), help: "With --recipe: at most N documents per source (a seeded sample).") var perSourceLimit: Int?
+    @Option(name: .shortAndLong, help: "Threads.") var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .shortAndLong, help: "Where to write tokenizer.json.") var output: String
+    @Option(help: "Also write a tiktoken rank file here.") var tiktoken: String?
+    @Flag(help: "Print nothing but errors.") var quiet = false
+
+    func run() throws {
+        guard model == "bpe" else { throw TokenMillError(.unsupported, "--model \(model): only bpe is supported") }
+        guard let p = PatternSplitter.Pattern(rawValue: pattern) else {
+            throw TokenMillError(.invalidConfiguration, "--pattern \(pattern): use one of \(PatternSplitter.Pattern.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard vocabSize >= 256 + specialTokens.count else {
+            throw TokenMillError(.invalidConfiguration, "--vocab-size \(vocabSize) is smaller than the 256 bytes plus \(specialTokens.count) special token(s)")
+        }
+        guard let mode = ReaderSpec.TextMode(rawValue: textMode) else { throw TokenMillError(.invalidConfiguration, "--text-mode \(textMode): use file, line or paragraph") }
+        let corpus: TrainingCorpus
+        if let recipe {
+            corpus = try TrainingCorpus(recipe: try RecipeLoader.load(file: recipe), perSourceLimit: perSourceLimit)
+        } else {
+            guard !files.isEmpty else { throw TokenMillError(.invalidConfiguration, "give --recipe or input files") }
+            corpus = try TrainingCorpus(files: files, field: field, textMode: mode)
+        }
+        let options = BPETrainerOptions(vocabSize: vocabSize, minFrequency: minFrequency, specialTokens: specialTokens,
+                                        pattern: p, normalizers: nfkc ? [.unicode(.nfkc)] : [])
+        let trainer = BPETrainer(options: options)
+        let start = Date()
+        var documents = 0, bytes = 0
+        try corpus.forEachBatch { batch in
+            trainer.feed(batch, jobs: jobs)
+            documents += batch.count
+            bytes += batch.reduce(0) { $0 + $1.count }
+        }
+        let counted = Date()
+        let trained = trainer.train()
+        try AtomicFileWriter.write(HFTokenizerWriter.json(trained), to: output)
+        if let tiktoken { try AtomicFileWriter.write(trained.tiktokenRanks(), to: tiktoken) }
+        if !quiet {
+            let total = Date().timeIntervalSince(start)
+            print("trained \(output): \(trained.tokens.count) tokens, \(trained.merges.count) merges from \(documents) documents (\(String(format: "%.1f", Double(bytes) / 1e6)) MB, \(trainer.distinctWords) distinct words); counting \(String(format: "%.2f", counted.timeIntervalSince(start))) s, merges \(String(format: "%.2f", total - counted.timeIntervalSince(start))) s")
+        }
+    }
 }
