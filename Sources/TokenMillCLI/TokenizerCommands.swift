@@ -33,6 +33,7 @@ struct EncodeCommand: ParsableCommand {
     @Flag(help: "Print only the number of tokens.") var count = false
     @Flag(help: "Print JSON arrays (one per line) instead of space-separated ids.") var json = false
     @Option(name: .shortAndLong, help: "Threads for many texts.") var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Flag(help: "Report the encoding time (wall and CPU, reading excluded) and throughput on standard error.") var timing = false
 
     func run() throws {
         let tokenizer = try options.load()
@@ -78,7 +79,15 @@ struct EncodeCommand: ParsableCommand {
                 }
             }
         }
+        let clock = CPUClock()
         let results = BatchEncoder.encode(texts, tokenizer: tokenizer, jobs: jobs, bytePath: hex)
+        if timing {
+            let (wall, cpu) = clock.elapsed()
+            let mb = Double(texts.reduce(0) { $0 + $1.count }) / 1e6
+            let line = String(format: "encode: %.2f MB, %d tokens, %.3f s wall, %.3f s CPU, %.1f MB/s wall, %.1f MB/CPU-s, jobs %d\n",
+                              mb, results.reduce(0) { $0 + $1.count }, wall, cpu, mb / wall, mb / cpu, jobs)
+            FileHandle.standardError.write(Data(line.utf8))
+        }
         var out = ""
         if count {
             out = "\(results.reduce(0) { $0 + $1.count })\n"
@@ -177,5 +186,21 @@ struct TrainTokenizerCommand: ParsableCommand {
             let total = Date().timeIntervalSince(start)
             print("trained \(output): \(trained.tokens.count) tokens, \(trained.merges.count) merges from \(documents) documents (\(String(format: "%.1f", Double(bytes) / 1e6)) MB, \(trainer.distinctWords) distinct words); counting \(String(format: "%.2f", counted.timeIntervalSince(start))) s, merges \(String(format: "%.2f", total - counted.timeIntervalSince(start))) s")
         }
+    }
+}
+
+/// Wall and process CPU time since creation (for --timing).
+struct CPUClock {
+    let wall = Date()
+    let cpu = CPUClock.processCPU()
+
+    static func processCPU() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue == 0 ? __rusage_who_t(0) : __rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+
+    func elapsed() -> (wall: Double, cpu: Double) {
+        (Date().timeIntervalSince(wall), CPUClock.processCPU() - cpu)
     }
 }

@@ -88,13 +88,14 @@ public struct BPEModel: Sendable {
     public func id(of bytes: [UInt8]) -> UInt32? { whole.get(bytes) }
 
     /// Appends the ids of one pre-token.
-    func encodePiece(_ piece: UnsafeRawBufferPointer, into ids: inout [UInt32], scratch: BPEScratch) {
+    func encodePiece(_ piece: UnsafeRawBufferPointer, into ids: inout [UInt32], scratch: inout BPEScratch) {
         if piece.isEmpty { return }
         if ignoreMerges || piece.count == 1, let id = whole.get(piece), byteLevel || ignoreMerges {
             ids.append(id)
             return
         }
         var syms = scratch.symbols
+        scratch.symbols = []
         syms.removeAll(keepingCapacity: true)
         if byteLevel {
             for b in piece {
@@ -105,7 +106,7 @@ public struct BPEModel: Sendable {
             initialCharacterSymbols(piece, &syms)
         }
         if syms.count > 1 {
-            if syms.count <= 96 { mergeQuadratic(&syms, scratch) } else { mergeWithHeap(&syms, scratch) }
+            if syms.count <= 96 { mergeQuadratic(&syms, &scratch) } else { mergeWithHeap(&syms) }
         }
         ids.append(contentsOf: syms)
         scratch.symbols = syms
@@ -113,14 +114,15 @@ public struct BPEModel: Sendable {
 
     /// BPE of raw bytes as one piece (the byte path of byte-level models): the whole piece when it
     /// is a token, else byte symbols merged.
-    func encodeRawPiece(_ piece: UnsafeRawBufferPointer, into ids: inout [UInt32], scratch: BPEScratch) {
+    func encodeRawPiece(_ piece: UnsafeRawBufferPointer, into ids: inout [UInt32], scratch: inout BPEScratch) {
         if piece.isEmpty { return }
         if let id = whole.get(piece), ignoreMerges || piece.count == 1 { ids.append(id); return }
         var syms = scratch.symbols
+        scratch.symbols = []
         syms.removeAll(keepingCapacity: true)
         for b in piece where byteIDs[Int(b)] != UInt32.max { syms.append(byteIDs[Int(b)]) }
         if syms.count > 1 {
-            if syms.count <= 96 { mergeQuadratic(&syms, scratch) } else { mergeWithHeap(&syms, scratch) }
+            if syms.count <= 96 { mergeQuadratic(&syms, &scratch) } else { mergeWithHeap(&syms) }
         }
         ids.append(contentsOf: syms)
         scratch.symbols = syms
@@ -152,8 +154,9 @@ public struct BPEModel: Sendable {
 
     /// Lowest (rank, position) first, by scanning: fastest for the short pieces that dominate.
     @inline(__always)
-    private func mergeQuadratic(_ syms: inout [UInt32], _ scratch: BPEScratch) {
+    private func mergeQuadratic(_ syms: inout [UInt32], _ scratch: inout BPEScratch) {
         var ranks = scratch.ranks
+        scratch.ranks = []
         ranks.removeAll(keepingCapacity: true)
         for k in 0..<(syms.count - 1) { ranks.append(pairs.lookup(syms[k], syms[k + 1])) }
         while true {
@@ -174,7 +177,7 @@ public struct BPEModel: Sendable {
     }
 
     /// The same order with a heap over a linked list: O(n log n) for long pieces.
-    private func mergeWithHeap(_ syms: inout [UInt32], _ scratch: BPEScratch) {
+    private func mergeWithHeap(_ syms: inout [UInt32]) {
         let n = syms.count
         var next = [Int32](repeating: 0, count: n)
         var prev = [Int32](repeating: 0, count: n)
@@ -212,8 +215,8 @@ public struct BPEModel: Sendable {
     }
 }
 
-/// Reused buffers of one encoder.
-final class BPEScratch {
+/// Reused buffers of one encoder (a value type passed `inout`).
+struct BPEScratch {
     var symbols: [UInt32] = []
     var ranks: [UInt64] = []
 }

@@ -49,6 +49,7 @@ public struct BPETokenizer: Tokenizer {
     let disallowedMatcher: AddedTokenMatcher
     let specialBytes: [UInt32: [UInt8]]
     let splitters: [PatternSplitter?]
+    let addsPrefixSpace: Bool
 
     public init(name: String, flavor: Flavor, model: BPEModel, normalizers: [NormalizerStep],
                 preTokenizers: [PreTokenizerStep], decoders: [DecoderStep], addedTokens: [AddedToken],
@@ -84,6 +85,8 @@ public struct BPETokenizer: Tokenizer {
             case .byteLevel(_, let useRegex): return useRegex ? PatternSplitter(.gpt2) : nil
             }
         }
+        addsPrefixSpace = preTokenizers.contains(.byteLevel(addPrefixSpace: true, useRegex: true))
+            || preTokenizers.contains(.byteLevel(addPrefixSpace: true, useRegex: false))
         self.eosID = eosID ?? addedTokens.first(where: { $0.special })?.id ?? UInt32(max(0, model.vocabularySize - 1))
     }
 
@@ -132,179 +135,6 @@ public struct BPETokenizer: Tokenizer {
         return CharacterDecoder(decoders: decoders).decode(ids.map { id -> [UInt8] in
             specialBytes[id] ?? (Int(id) < model.tokenBytes.count ? model.tokenBytes[Int(id)] : [])
         })
-    }
-}
-
-/// One thread's encoder: caches pieces and reuses every buffer.
-final class BPEEncoder: TokenEncoder {
-    let t: BPETokenizer
-    let cache = PieceCache()
-    let scratch = BPEScratch()
-    let splitWorkspace = PatternSplitter.Workspace()
-    let normWorkspace = UnicodeNormalizer.Workspace()
-    var normalized: [UInt8] = []
-    var normalizedB: [UInt8] = []
-
-    init(_ t: BPETokenizer) { self.t = t }
-
-    func disallowedSpecial(in text: UnsafeRawBufferPointer) -> String? {
-        guard !t.disallowedMatcher.isEmpty else { return nil }
-        var found: String?
-        t.disallowedMatcher.split(text) { _, _, id in
-            if found == nil, let id { found = t.addedTokens.first(where: { $0.id == id })?.content }
-        }
-        return found
-    }
-
-    func encode(_ text: UnsafeRawBufferPointer, into ids: inout [UInt32]) {
-        t.rawMatcher.split(text) { s, e, token in
-            if let token { ids.append(token); return }
-            encodeSegment(UnsafeRawBufferPointer(rebasing: text[s..<e]), into: &ids)
-        }
-    }
-
-    /// The byte path. tiktoken: its `_encode_bytes` — encode the valid UTF-8 prefix, then take
-    /// the last piece (extended over trailing all-space tokens) together with every byte after the
-    /// first invalid one, and BPE them as one piece. Hugging Face byte-level: valid runs are
-    /// encoded as text, each invalid run as one raw piece. Either way `decode(ids) == bytes`.
-    func encodeBytes(_ bytes: UnsafeRawBufferPointer, into ids: inout [UInt32]) {
-        let valid = UTF8Validity.validPrefix(bytes)
-        if valid == bytes.count {
-            // tiktoken's byte path is `encode_ordinary`: no special token is recognized.
-            if t.flavor == .tiktoken { preTokenize(bytes, into: &ids) } else { encode(bytes, into: &ids) }
-            return
-        }
-        guard t.model.byteLevel else {
-            var repaired: [UInt8] = []
-            UTF8Repair.append(bytes, to: &repaired)
-            repaired.withUnsafeBytes { encode($0, into: &ids) }
-            return
-        }
-        if t.flavor == .tiktoken {
-            let start = ids.count
-            lastPieceTokens = 0
-            trackLastPiece = true
-            preTokenize(UnsafeRawBufferPointer(rebasing: bytes[..<valid]), into: &ids)
-            trackLastPiece = false
-            var last = lastPieceTokens
-            let count = ids.count - start
-            func allSpace(_ id: UInt32) -> Bool {
-                let b = Int(id) < t.model.tokenBytes.count ? t.model.tokenBytes[Int(id)] : []
-                return b.allSatisfy { $0 == 0x20 || $0 == 0x0A || $0 == 0x09 }
-            }
-            if last > 0 && allSpace(ids[ids.count - last]) {
-                while last < count && allSpace(ids[ids.count - last - 1]) { last += 1 }
-            }
-            var unstable: [UInt8] = []
-            if count > 0 && last > 0 {
-                unstable = t.decode(Array(ids[(ids.count - last)...]))
-                ids.removeLast(last)
-            }
-            unstable.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[valid...]))
-            unstable.withUnsafeBytes { t.model.encodeRawPiece($0, into: &ids, scratch: scratch) }
-            return
-        }
-        var i = 0
-        while i < bytes.count {
-            let run = UTF8Validity.validPrefix(UnsafeRawBufferPointer(rebasing: bytes[i...]))
-            if run > 0 {
-                encode(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + run)]), into: &ids)
-                i += run
-            } else {
-                var j = i + 1
-                while j < bytes.count && UTF8Validity.validPrefix(UnsafeRawBufferPointer(rebasing: bytes[j...])) == 0 { j += 1 }
-                t.model.encodeRawPiece(UnsafeRawBufferPointer(rebasing: bytes[i..<j]), into: &ids, scratch: scratch)
-                i = j
-            }
-        }
-    }
-
-    /// Calls `body` with every pre-token of `text` (after normalization and added-token
-    /// splitting): the trainer's view of the text.
-    func forEachPiece(_ text: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
-        withoutActuallyEscaping(body) { escaping in
-            pieceSink = escaping
-            var ignored: [UInt32] = []
-            encode(text, into: &ignored)
-            pieceSink = nil
-        }
-    }
-
-    private var pieceSink: ((UnsafeRawBufferPointer) -> Void)?
-    private var trackLastPiece = false
-    private var lastPieceTokens = 0
-
-    private func encodeSegment(_ segment: UnsafeRawBufferPointer, into ids: inout [UInt32]) {
-        if t.normalizers.isEmpty {
-            preTokenize(segment, into: &ids)
-            return
-        }
-        var current = normalized
-        normalized = []
-        current.removeAll(keepingCapacity: true)
-        current.append(contentsOf: segment)
-        for step in t.normalizers {
-            var out = normalizedB
-            normalizedB = []
-            out.removeAll(keepingCapacity: true)
-            current.withUnsafeBytes { raw in
-                switch step {
-                case .unicode(let form): UnicodeNormalizer(form).normalize(raw, into: &out, workspace: normWorkspace)
-                case .lowercase: UnicodeNormalizer.lowercase(raw, into: &out, workspace: normWorkspace)
-                case .prepend(let p): if !raw.isEmpty { out.append(contentsOf: p.utf8) }; out.append(contentsOf: raw)
-                case .replace(let a, let b): ByteReplace.replace(raw, Array(a.utf8), Array(b.utf8), into: &out)
-                }
-            }
-            normalizedB = current
-            current = out
-        }
-        current.withUnsafeBytes { raw in
-            t.normalizedMatcher.split(raw) { s, e, token in
-                if let token { ids.append(token); return }
-                preTokenize(UnsafeRawBufferPointer(rebasing: raw[s..<e]), into: &ids)
-            }
-        }
-        normalized = current
-    }
-
-    private func preTokenize(_ text: UnsafeRawBufferPointer, into ids: inout [UInt32]) {
-        if text.isEmpty { return }
-        // A leading space for byte-level `add_prefix_space`, when the text lacks one.
-        for case .byteLevel(true, _) in t.preTokenizers where text[0] != 0x20 {
-            var spaced: [UInt8] = [0x20]
-            spaced.append(contentsOf: text)
-            spaced.withUnsafeBytes { split($0, step: 0, into: &ids) }
-            return
-        }
-        split(text, step: 0, into: &ids)
-    }
-
-    /// Applies the pre-tokenizer steps in turn (each refines the previous one's pieces).
-    private func split(_ text: UnsafeRawBufferPointer, step: Int, into ids: inout [UInt32]) {
-        var k = step
-        while k < t.splitters.count && t.splitters[k] == nil { k += 1 }
-        guard k < t.splitters.count else { encodePiece(text, into: &ids); return }
-        if k == t.splitters.count - 1 || !t.splitters[(k + 1)...].contains(where: { $0 != nil }) {
-            t.splitters[k]!.split(text, workspace: splitWorkspace) { a, b in
-                encodePiece(UnsafeRawBufferPointer(rebasing: text[a..<b]), into: &ids)
-            }
-            return
-        }
-        var ranges: [(Int, Int)] = []
-        t.splitters[k]!.split(text, workspace: splitWorkspace) { a, b in ranges.append((a, b)) }
-        for (a, b) in ranges { split(UnsafeRawBufferPointer(rebasing: text[a..<b]), step: k + 1, into: &ids) }
-    }
-
-    @inline(__always)
-    private func encodePiece(_ piece: UnsafeRawBufferPointer, into ids: inout [UInt32]) {
-        if let sink = pieceSink { sink(piece); return }
-        let h = PieceCache.hash(piece)
-        let start = ids.count
-        if !cache.appendCached(piece, hash: h, to: &ids) {
-            t.model.encodePiece(piece, into: &ids, scratch: scratch)
-            cache.insert(piece, hash: h, ids: ids[start...])
-        }
-        if trackLastPiece { lastPieceTokens = ids.count - start }
     }
 }
 

@@ -1,6 +1,8 @@
 /// A per-encoder cache from pre-token bytes to their ids. Natural text repeats its words, so most
 /// pieces are encoded once; the cache is cleared when it reaches its size limit (bounded memory).
-final class PieceCache {
+/// A value type, held in the encoder's state and passed `inout`, so lookups pay no exclusivity
+/// checks.
+struct PieceCache {
     private var slots: [Int32]
     private var hashes: [UInt64] = []
     private var keyStarts: [Int32] = []
@@ -47,7 +49,7 @@ final class PieceCache {
         }
     }
 
-    func insert(_ piece: UnsafeRawBufferPointer, hash h: UInt64, ids newIDs: ArraySlice<UInt32>) {
+    mutating func insert(_ piece: UnsafeRawBufferPointer, hash h: UInt64, ids newIDs: ArraySlice<UInt32>) {
         guard piece.count <= Self.maxKeyLength else { return }
         if hashes.count >= maxEntries { clear() }
         var i = Int(truncatingIfNeeded: h) & mask
@@ -62,7 +64,7 @@ final class PieceCache {
         ids.append(contentsOf: newIDs)
     }
 
-    private func clear() {
+    private mutating func clear() {
         for k in slots.indices { slots[k] = -1 }
         hashes.removeAll(keepingCapacity: true)
         keyStarts.removeAll(keepingCapacity: true)

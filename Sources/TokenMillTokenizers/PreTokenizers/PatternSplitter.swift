@@ -2,9 +2,9 @@ import Foundation
 
 /// Splits text into pre-tokens exactly like the reference regexes, without a regex engine.
 ///
-/// Why this is fast: the text is decoded once into scalars and class bytes (`UnicodeClasses`),
-/// then each pattern's alternatives are tried as hand-written loops over those arrays — no
-/// backtracking engine, no allocation per piece. Each matcher below names the alternative it
+/// Why this is fast: each pattern's alternatives are hand-written loops over the UTF-8 bytes,
+/// classifying scalars with one table load (`UnicodeClasses`) — no regex engine, no decoding
+/// pass, no allocation per piece. Each matcher below names the alternative it
 /// implements and reproduces its backtracking where it matters (possessive and greedy runs,
 /// `\s+(?!\S)`, `\s*[\r\n]`). Patterns (tiktoken's `openai_public.py`, Meta's Llama 3):
 ///
@@ -51,11 +51,8 @@ public struct PatternSplitter: Sendable {
         }
     }
 
-    /// Reused decode buffers (one per thread).
+    /// Kept for API stability: the byte-level matcher needs no buffers.
     public final class Workspace {
-        var scalars: [UInt32] = []
-        var classes: [UInt8] = []
-        var offsets: [Int] = []
         public init() {}
     }
 
@@ -66,130 +63,137 @@ public struct PatternSplitter: Sendable {
     /// the pieces cover the text.
     @inline(__always)
     public func split(_ text: UnsafeRawBufferPointer, workspace: Workspace, _ body: (Int, Int) -> Void) {
-        Self.decode(text, workspace)
-        let n = workspace.scalars.count
-        workspace.scalars.withUnsafeBufferPointer { s in
-            workspace.classes.withUnsafeBufferPointer { c in
-                workspace.offsets.withUnsafeBufferPointer { off in
-                    let m = Matcher(s: s, c: c, n: n)
-                    var i = 0
-                    while i < n {
-                        let end: Int
-                        switch pattern {
-                        case .gpt2: end = m.gpt2(i)
-                        case .cl100k: end = m.cl100k(i, keepTrailingSpace: true)
-                        case .cl100kLegacy, .llama3: end = m.cl100k(i, keepTrailingSpace: false)
-                        case .o200k: end = m.o200k(i)
-                        }
-                        body(off[i], off[end])
-                        i = end
-                    }
-                }
-            }
-        }
-    }
-
-    /// Decodes valid UTF-8 into scalars, class bytes and byte offsets (n + 1 of them).
-    static func decode(_ text: UnsafeRawBufferPointer, _ w: Workspace) {
-        w.scalars.removeAll(keepingCapacity: true)
-        w.classes.removeAll(keepingCapacity: true)
-        w.offsets.removeAll(keepingCapacity: true)
-        let n = text.count
-        w.scalars.reserveCapacity(n)
-        w.classes.reserveCapacity(n)
-        w.offsets.reserveCapacity(n + 1)
         UnicodeClasses.table.withUnsafeBufferPointer { table in
+            let m = Matcher(t: text, n: text.count, table: table)
             var i = 0
-            while i < n {
-                let b = text[i]
-                var v: UInt32
-                var len: Int
-                if b < 0x80 { v = UInt32(b); len = 1 }
-                else if b < 0xE0 { v = UInt32(b & 0x1F); len = 2 }
-                else if b < 0xF0 { v = UInt32(b & 0x0F); len = 3 }
-                else { v = UInt32(b & 0x07); len = 4 }
-                if len > 1 {
-                    if i + len > n { len = n - i }
-                    for k in 1..<len { v = v << 6 | UInt32(text[i + k] & 0x3F) }
+            while i < m.n {
+                let end: Int
+                switch pattern {
+                case .gpt2: end = m.gpt2(i)
+                case .cl100k: end = m.cl100k(i, keepTrailingSpace: true)
+                case .cl100kLegacy, .llama3: end = m.cl100k(i, keepTrailingSpace: false)
+                case .o200k: end = m.o200k(i)
                 }
-                w.scalars.append(v)
-                w.classes.append(v < 0x110000 ? table[Int(v)] : 0)
-                w.offsets.append(i)
-                i += len
+                body(i, end)
+                i = end
             }
-            w.offsets.append(n)
         }
     }
 }
 
-/// The alternatives of each pattern over decoded scalars; each returns the end of the piece that
-/// starts at `i` (always > i).
+/// The alternatives of each pattern, matched directly on UTF-8 bytes: ASCII is classified by one
+/// table load, other scalars are decoded where they are met. Each function returns the byte end
+/// of the piece that starts at byte `i` (always > i). Backtracking steps (`\s+(?!\S)`, the o200k
+/// letter runs) are resolved by remembering, while scanning forward, where the last scalar of
+/// interest started.
 struct Matcher {
-    let s: UnsafeBufferPointer<UInt32>
-    let c: UnsafeBufferPointer<UInt8>
+    let t: UnsafeRawBufferPointer
     let n: Int
+    let table: UnsafeBufferPointer<UInt8>
 
-    @inline(__always) func isL(_ i: Int) -> Bool { i < n && c[i] & UnicodeClasses.letter != 0 }
-    @inline(__always) func isN(_ i: Int) -> Bool { i < n && c[i] & UnicodeClasses.number != 0 }
-    @inline(__always) func isWS(_ i: Int) -> Bool { i < n && c[i] & UnicodeClasses.space != 0 }
-    @inline(__always) func isCRLF(_ i: Int) -> Bool { i < n && (s[i] == 0x0A || s[i] == 0x0D) }
+    /// Class bits and byte length of the scalar at `i` (< n).
+    @inline(__always) func at(_ i: Int) -> (c: UInt8, len: Int) {
+        let b = t[i]
+        if b < 0x80 { return (table[Int(b)], 1) }
+        var v: UInt32
+        var len: Int
+        if b < 0xE0 { v = UInt32(b & 0x1F); len = 2 } else if b < 0xF0 { v = UInt32(b & 0x0F); len = 3 } else { v = UInt32(b & 0x07); len = 4 }
+        if i + len > n { len = n - i }
+        var k = 1
+        while k < len { v = v << 6 | UInt32(t[i + k] & 0x3F); k += 1 }
+        return (v < 0x110000 ? table[Int(v)] : 0, len)
+    }
+
+    @inline(__always) func has(_ i: Int, _ cls: UInt8) -> Bool { i < n && at(i).c & cls != 0 }
+    @inline(__always) func isL(_ i: Int) -> Bool { has(i, UnicodeClasses.letter) }
+    @inline(__always) func isN(_ i: Int) -> Bool { has(i, UnicodeClasses.number) }
+    @inline(__always) func isWS(_ i: Int) -> Bool { has(i, UnicodeClasses.space) }
+    @inline(__always) func isCRLF(_ i: Int) -> Bool { i < n && (t[i] == 0x0A || t[i] == 0x0D) }
     /// [^\s\p{L}\p{N}]
     @inline(__always) func isOther(_ i: Int) -> Bool {
-        i < n && c[i] & (UnicodeClasses.letter | UnicodeClasses.number | UnicodeClasses.space) == 0
+        i < n && at(i).c & (UnicodeClasses.letter | UnicodeClasses.number | UnicodeClasses.space) == 0
     }
     /// [^\r\n\p{L}\p{N}]
     @inline(__always) func isPrefix(_ i: Int) -> Bool {
-        i < n && c[i] & (UnicodeClasses.letter | UnicodeClasses.number) == 0 && s[i] != 0x0A && s[i] != 0x0D
+        i < n && t[i] != 0x0A && t[i] != 0x0D && at(i).c & (UnicodeClasses.letter | UnicodeClasses.number) == 0
     }
+    @inline(__always) func len(_ i: Int) -> Int { at(i).len }
+
     @inline(__always) func run(from i: Int, _ cls: UInt8) -> Int {
         var j = i
-        while j < n && c[j] & cls != 0 { j += 1 }
-        return j
-    }
-    @inline(__always) func runOther(from i: Int) -> Int {
-        var j = i
-        while isOther(j) { j += 1 }
+        while j < n {
+            let (c, l) = at(j)
+            if c & cls == 0 { break }
+            j += l
+        }
         return j
     }
 
-    /// `'s|'t|'re|'ve|'m|'ll|'d`, case-sensitive or (?i); returns the end or nil.
-    @inline(__always) func contraction(_ i: Int, caseInsensitive: Bool) -> Int? {
-        guard i + 1 < n, s[i] == 0x27 else { return nil }
-        func lower(_ v: UInt32) -> UInt32 {
-            guard caseInsensitive else { return v }
-            if v >= 0x41 && v <= 0x5A { return v + 32 }
-            if v == 0x17F { return 0x73 }  // ſ folds to s
-            return v
+    @inline(__always) func runOther(from i: Int) -> Int {
+        var j = i
+        while j < n {
+            let (c, l) = at(j)
+            if c & (UnicodeClasses.letter | UnicodeClasses.number | UnicodeClasses.space) != 0 { break }
+            j += l
         }
-        let a = lower(s[i + 1])
+        return j
+    }
+
+    /// At most three scalars of \p{N}.
+    @inline(__always) func digits(_ i: Int) -> Int {
+        var j = i, k = 0
+        while k < 3 && j < n {
+            let (c, l) = at(j)
+            if c & UnicodeClasses.number == 0 { break }
+            j += l
+            k += 1
+        }
+        return j
+    }
+
+    /// `'s|'t|'re|'ve|'m|'ll|'d`, case-sensitive or (?i) (where `ſ` folds to `s`); the end or nil.
+    @inline(__always) func contraction(_ i: Int, caseInsensitive: Bool) -> Int? {
+        guard i + 1 < n, t[i] == 0x27 else { return nil }
+        @inline(__always) func lower(_ b: UInt8) -> UInt8 { caseInsensitive && b >= 0x41 && b <= 0x5A ? b + 32 : b }
+        let a = lower(t[i + 1])
         if a == 0x73 || a == 0x74 || a == 0x6D || a == 0x64 { return i + 2 }  // s t m d
+        if caseInsensitive, a == 0xC5, i + 2 < n, t[i + 2] == 0xBF { return i + 3 }  // ſ (U+017F)
         guard i + 2 < n else { return nil }
-        let b = lower(s[i + 2])
+        let b = lower(t[i + 2])
         if (a == 0x72 && b == 0x65) || (a == 0x76 && b == 0x65) || (a == 0x6C && b == 0x6C) { return i + 3 }  // re ve ll
         return nil
     }
 
-    /// `\s+(?!\S)|\s+` at a white-space scalar.
+    /// `\s+(?!\S)|\s+` at a white-space scalar: the run, less its last scalar when a
+    /// non-space follows and the run has two or more.
     @inline(__always) func whitespace(_ i: Int) -> Int {
-        let k = run(from: i, UnicodeClasses.space)
-        if k == n { return k }
-        return k - i >= 2 ? k - 1 : i + 1
+        var j = i, lastStart = i, count = 0
+        while j < n {
+            let (c, l) = at(j)
+            if c & UnicodeClasses.space == 0 { break }
+            lastStart = j
+            j += l
+            count += 1
+        }
+        if j == n { return j }
+        return count >= 2 ? lastStart : i + len(i)
     }
 
-    /// `\s*[\r\n]` (and `\s*[\r\n]+`): up to the last CR/LF of the white-space run, or nil.
+    /// `\s*[\r\n]` (and `\s*[\r\n]+`): through the last CR/LF of the white-space run, or nil.
     @inline(__always) func spacesThroughNewline(_ i: Int) -> Int? {
-        let k = run(from: i, UnicodeClasses.space)
-        var m = k - 1
-        while m >= i {
-            if s[m] == 0x0A || s[m] == 0x0D { return m + 1 }
-            m -= 1
+        var j = i, last = -1
+        while j < n {
+            let (c, l) = at(j)
+            if c & UnicodeClasses.space == 0 { break }
+            if t[j] == 0x0A || t[j] == 0x0D { last = j }
+            j += l
         }
-        return nil
+        return last >= 0 ? last + 1 : nil
     }
 
     func gpt2(_ i: Int) -> Int {
         if let e = contraction(i, caseInsensitive: false) { return e }
-        let start = (s[i] == 0x20 && i + 1 < n) ? i + 1 : i
+        let start = (t[i] == 0x20 && i + 1 < n) ? i + 1 : i
         if isL(start) { return run(from: start, UnicodeClasses.letter) }
         if isN(start) { return run(from: start, UnicodeClasses.number) }
         if isOther(start) { return runOther(from: start) }
@@ -201,55 +205,60 @@ struct Matcher {
 
     func cl100k(_ i: Int, keepTrailingSpace: Bool) -> Int {
         if let e = contraction(i, caseInsensitive: true) { return e }
+        let (c0, l0) = at(i)
         // [^\r\n\p{L}\p{N}]?+\p{L}+  (possessive: a taken prefix is never given back)
-        if isPrefix(i) {
-            if isL(i + 1) { return run(from: i + 1, UnicodeClasses.letter) }
-        } else if isL(i) {
+        if c0 & (UnicodeClasses.letter | UnicodeClasses.number) == 0 && t[i] != 0x0A && t[i] != 0x0D {
+            if isL(i + l0) { return run(from: i + l0, UnicodeClasses.letter) }
+        } else if c0 & UnicodeClasses.letter != 0 {
             return run(from: i, UnicodeClasses.letter)
         }
-        if isN(i) { return min(run(from: i, UnicodeClasses.number), i + 3) }
+        if c0 & UnicodeClasses.number != 0 { return digits(i) }
         // ` ?[^\s\p{L}\p{N}]++[\r\n]*`
-        let j = (s[i] == 0x20 && isOther(i + 1)) ? i + 1 : i
+        let j = (t[i] == 0x20 && isOther(i + 1)) ? i + 1 : i
         if isOther(j) {
             var e = runOther(from: j)
             while isCRLF(e) { e += 1 }
             return e
         }
         // `\s++$`: a white-space run that reaches the end of the text stays whole.
-        if keepTrailingSpace, isWS(i), run(from: i, UnicodeClasses.space) == n { return n }
+        if keepTrailingSpace, c0 & UnicodeClasses.space != 0, run(from: i, UnicodeClasses.space) == n { return n }
         if let e = spacesThroughNewline(i) { return e }
         return whitespace(i)
     }
 
     func o200k(_ i: Int) -> Int {
         let up = UnicodeClasses.upperish, lo = UnicodeClasses.lowerish
-        let starts = isPrefix(i) ? [i + 1, i] : [i]
-        // [UP]*[LO]+ with the optional contraction.
-        for j in starts {
-            let p = run(from: j, up)
-            var k = p
-            while k >= j {
-                if k < n && c[k] & lo != 0 {
-                    let q = run(from: k, lo)
-                    return contraction(q, caseInsensitive: true) ?? q
-                }
-                k -= 1
+        let first = isPrefix(i) ? i + len(i) : -1
+        // [UP]*[LO]+ with the optional contraction: the longest UP run, backed off to the last
+        // scalar from which an LO run can start.
+        for j in [first, i] where j >= 0 {
+            var p = j, lastLO = -1
+            while p < n {
+                let (c, l) = at(p)
+                if c & up == 0 { break }
+                if c & lo != 0 { lastLO = p }
+                p += l
+            }
+            let k = has(p, lo) ? p : lastLO
+            if k >= 0 {
+                let q = run(from: k, lo)
+                return contraction(q, caseInsensitive: true) ?? q
             }
         }
         // [UP]+[LO]* with the optional contraction.
-        for j in starts {
+        for j in [first, i] where j >= 0 {
             let p = run(from: j, up)
             if p > j {
                 let q = run(from: p, lo)
                 return contraction(q, caseInsensitive: true) ?? q
             }
         }
-        if isN(i) { return min(run(from: i, UnicodeClasses.number), i + 3) }
+        if isN(i) { return digits(i) }
         // ` ?[^\s\p{L}\p{N}]+[\r\n/]*`
-        let j = (s[i] == 0x20 && isOther(i + 1)) ? i + 1 : i
+        let j = (t[i] == 0x20 && isOther(i + 1)) ? i + 1 : i
         if isOther(j) {
             var e = runOther(from: j)
-            while e < n && (s[e] == 0x0A || s[e] == 0x0D || s[e] == 0x2F) { e += 1 }
+            while e < n && (t[e] == 0x0A || t[e] == 0x0D || t[e] == 0x2F) { e += 1 }
             return e
         }
         if let e = spacesThroughNewline(i) { return e }
