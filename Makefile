@@ -2,7 +2,6 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 APT_PACKAGES := libzstd-dev libxxhash-dev zlib1g-dev libssl-dev libicu-dev pkg-config
-PY_PACKAGES := numpy pytest
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TOKENMILL_RELEASE := .build/release/tokenmill
 
@@ -15,8 +14,8 @@ deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi
-	@for p in $(PY_PACKAGES); do python3 -c "import $$p" 2>/dev/null || { echo "installing python package $$p"; \
-	  python3 -m pip install -q $$p || python3 -m pip install -q --break-system-packages $$p; }; done
+	@python3 scripts/check_python_deps.py requirements-test.txt 2>/dev/null || { echo "installing python test packages"; \
+	  python3 -m pip install -q -r requirements-test.txt || python3 -m pip install -q --break-system-packages -r requirements-test.txt; }
 
 build: deps
 	$(SWIFT) build -c release --product tokenmill

@@ -133,7 +133,7 @@ public enum HFTokenizerLoader {
             guard let regex = v["pattern"]?["Regex"]?.stringValue else {
                 throw fail(path, "\(key).pattern", "only {\"Regex\": …} patterns are supported")
             }
-            guard let p = PatternSplitter.Pattern(regex: regex) else {
+            guard let p = PatternSplitter.Pattern(huggingFaceRegex: regex) else {
                 throw fail(path, "\(key).pattern.Regex", "the pattern \(String(reflecting: regex)) is not one of the built-in scanners (gpt2, cl100k, o200k, llama3)")
             }
             return [.split(p)]

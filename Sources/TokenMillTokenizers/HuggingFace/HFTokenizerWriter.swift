@@ -24,7 +24,7 @@ public enum HFTokenizerWriter {
         let pre: JSONValue = o.pattern == .gpt2
             ? byteLevel(addPrefixSpace: false, useRegex: true)
             : .object([("type", .string("Sequence")), ("pretokenizers", .array([
-                .object([("type", .string("Split")), ("pattern", .object([("Regex", .string(o.pattern.regex))])),
+                .object([("type", .string("Split")), ("pattern", .object([("Regex", .string(o.pattern.huggingFaceRegex))])),
                          ("behavior", .string("Isolated")), ("invert", .bool(false))]),
                 byteLevel(addPrefixSpace: false, useRegex: false),
             ]))])

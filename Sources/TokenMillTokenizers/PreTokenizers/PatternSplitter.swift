@@ -23,11 +23,15 @@ import Foundation
 public struct PatternSplitter: Sendable {
     public enum Pattern: String, Sendable, CaseIterable {
         case gpt2, cl100k, cl100kLegacy, llama3, o200k
+        /// tiktoken's cl100k regex as Hugging Face's Oniguruma engine reads it: there `{1,3}+`
+        /// is a repeated group, not a possessive one, so digit runs are not cut in threes.
+        case cl100kOniguruma
 
         public var regex: String {
             switch self {
             case .gpt2: return #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
             case .cl100k: return #"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"#
+            case .cl100kOniguruma: return Pattern.cl100k.regex
             case .cl100kLegacy: return #"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]++[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+"#
             case .llama3: return #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
             case .o200k:
@@ -45,9 +49,26 @@ public struct PatternSplitter: Sendable {
             #"'s|'t|'re|'ve|'m|'ll|'d| ?[\p{L}]+| ?[\p{N}]+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#: .gpt2,
         ]
 
-        /// The pattern whose regex is `regex`.
+        /// How a Hugging Face `tokenizer.json` spells this pattern so that Oniguruma splits like we
+        /// do (for cl100k: `\p{N}{1,3}` without the trailing `+`).
+        public var huggingFaceRegex: String {
+            switch self {
+            case .cl100k: return #"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"#
+            default: return regex
+            }
+        }
+
+        /// The pattern of a tiktoken regex.
         public init?(regex: String) {
-            if let p = Pattern.allCases.first(where: { $0.regex == regex }) ?? Pattern.aliases[regex] { self = p } else { return nil }
+            if let p = Pattern.allCases.first(where: { $0.regex == regex && $0 != .cl100kOniguruma }) ?? Pattern.aliases[regex] { self = p } else { return nil }
+        }
+
+        /// The pattern a Hugging Face Split pre-tokenizer with this regex splits by (Oniguruma semantics).
+        public init?(huggingFaceRegex regex: String) {
+            if regex == Pattern.cl100k.regex { self = .cl100kOniguruma; return }
+            if let p = Pattern.allCases.first(where: { $0.huggingFaceRegex == regex && $0 != .cl100kOniguruma }) { self = p; return }
+            guard let p = Pattern(regex: regex) else { return nil }
+            self = p
         }
     }
 
@@ -70,8 +91,9 @@ public struct PatternSplitter: Sendable {
                 let end: Int
                 switch pattern {
                 case .gpt2: end = m.gpt2(i)
-                case .cl100k: end = m.cl100k(i, keepTrailingSpace: true)
-                case .cl100kLegacy, .llama3: end = m.cl100k(i, keepTrailingSpace: false)
+                case .cl100k: end = m.cl100k(i, keepTrailingSpace: true, digitLimit: 3)
+                case .cl100kOniguruma: end = m.cl100k(i, keepTrailingSpace: true, digitLimit: Int.max)
+                case .cl100kLegacy, .llama3: end = m.cl100k(i, keepTrailingSpace: false, digitLimit: 3)
                 case .o200k: end = m.o200k(i)
                 }
                 body(i, end)
@@ -139,10 +161,10 @@ struct Matcher {
         return j
     }
 
-    /// At most three scalars of \p{N}.
-    @inline(__always) func digits(_ i: Int) -> Int {
+    /// At most `limit` scalars of \p{N}.
+    @inline(__always) func digits(_ i: Int, limit: Int = 3) -> Int {
         var j = i, k = 0
-        while k < 3 && j < n {
+        while k < limit && j < n {
             let (c, l) = at(j)
             if c & UnicodeClasses.number == 0 { break }
             j += l
@@ -203,7 +225,7 @@ struct Matcher {
         return whitespace(i)
     }
 
-    func cl100k(_ i: Int, keepTrailingSpace: Bool) -> Int {
+    func cl100k(_ i: Int, keepTrailingSpace: Bool, digitLimit: Int) -> Int {
         if let e = contraction(i, caseInsensitive: true) { return e }
         let (c0, l0) = at(i)
         // [^\r\n\p{L}\p{N}]?+\p{L}+  (possessive: a taken prefix is never given back)
@@ -212,7 +234,7 @@ struct Matcher {
         } else if c0 & UnicodeClasses.letter != 0 {
             return run(from: i, UnicodeClasses.letter)
         }
-        if c0 & UnicodeClasses.number != 0 { return digits(i) }
+        if c0 & UnicodeClasses.number != 0 { return digits(i, limit: digitLimit) }
         // ` ?[^\s\p{L}\p{N}]++[\r\n]*`
         let j = (t[i] == 0x20 && isOther(i + 1)) ? i + 1 : i
         if isOther(j) {
