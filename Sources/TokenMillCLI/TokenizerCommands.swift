@@ -80,17 +80,24 @@ struct EncodeCommand: ParsableCommand {
             }
         }
         let clock = CPUClock()
-        let results = BatchEncoder.encode(texts, tokenizer: tokenizer, jobs: jobs, bytePath: hex)
+        let counts: [Int]
+        var results: [[UInt32]] = []
+        if count {
+            counts = BatchEncoder.count(texts, tokenizer: tokenizer, jobs: jobs, bytePath: hex)
+        } else {
+            results = BatchEncoder.encode(texts, tokenizer: tokenizer, jobs: jobs, bytePath: hex)
+            counts = results.map(\.count)
+        }
         if timing {
             let (wall, cpu) = clock.elapsed()
             let mb = Double(texts.reduce(0) { $0 + $1.count }) / 1e6
             let line = String(format: "encode: %.2f MB, %d tokens, %.3f s wall, %.3f s CPU, %.1f MB/s wall, %.1f MB/CPU-s, jobs %d\n",
-                              mb, results.reduce(0) { $0 + $1.count }, wall, cpu, mb / wall, mb / cpu, jobs)
+                              mb, counts.reduce(0, +), wall, cpu, mb / wall, mb / cpu, jobs)
             FileHandle.standardError.write(Data(line.utf8))
         }
         var out = ""
         if count {
-            out = "\(results.reduce(0) { $0 + $1.count })\n"
+            out = "\(counts.reduce(0, +))\n"
         } else {
             for ids in results {
                 out += json ? "[" + ids.map(String.init).joined(separator: ",") + "]\n" : ids.map(String.init).joined(separator: " ") + "\n"

@@ -196,7 +196,7 @@ final class BPEEncoder: TokenEncoder {
         let h = PieceCache.hash(piece)
         let start = ids.count
         if !st.cache.appendCached(piece, hash: h, to: &ids) {
-            t.model.encodePiece(piece, into: &ids, scratch: &st.scratch)
+            t.model.encodePiece(piece, hash: h, into: &ids, scratch: &st.scratch)
             st.cache.insert(piece, hash: h, ids: ids[start...])
         }
         if case .trackLast = mode { st.lastPieceTokens = ids.count - start }

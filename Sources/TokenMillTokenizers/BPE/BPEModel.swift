@@ -87,10 +87,10 @@ public struct BPEModel: Sendable {
     /// The id of exactly these bytes, if it is a token.
     public func id(of bytes: [UInt8]) -> UInt32? { whole.get(bytes) }
 
-    /// Appends the ids of one pre-token.
-    func encodePiece(_ piece: UnsafeRawBufferPointer, into ids: inout [UInt32], scratch: inout BPEScratch) {
+    /// Appends the ids of one pre-token (`hash` is its `BytesTable.hash`).
+    func encodePiece(_ piece: UnsafeRawBufferPointer, hash: UInt64, into ids: inout [UInt32], scratch: inout BPEScratch) {
         if piece.isEmpty { return }
-        if ignoreMerges || piece.count == 1, let id = whole.get(piece), byteLevel || ignoreMerges {
+        if ignoreMerges || piece.count == 1, byteLevel || ignoreMerges, let id = whole.get(piece, hash: hash) {
             ids.append(id)
             return
         }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Open-addressing hash map from a pair of token ids to (rank, merged id): the merge table of a
 /// BPE model. Keys and values are single `UInt64`s; lookups are one multiply, one mask and
 /// usually one probe.
@@ -69,9 +75,11 @@ struct BytesTable: Sendable {
 
     @inline(__always)
     static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        // FNV-1a with a final mix: short keys, no allocation.
+        // FNV-1a with a final mix over a typed pointer: short keys, no allocation.
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+        guard let base = bytes.baseAddress else { return h }
+        let p = base.assumingMemoryBound(to: UInt8.self)
+        for i in 0..<bytes.count { h = (h ^ UInt64(p[i])) &* 0x100_0000_01B3 }
         return h ^ (h >> 29)
     }
 
@@ -96,16 +104,17 @@ struct BytesTable: Sendable {
     @inline(__always)
     private func equal(_ e: Int, _ raw: UnsafeRawBufferPointer) -> Bool {
         guard Int(lengths[e]) == raw.count else { return false }
+        if raw.isEmpty { return true }
         let s = Int(starts[e])
-        return arena.withUnsafeBufferPointer { a in
-            for k in 0..<raw.count where a[s + k] != raw[k] { return false }
-            return true
-        }
+        return arena.withUnsafeBufferPointer { a in memcmp(a.baseAddress! + s, raw.baseAddress!, raw.count) == 0 }
     }
 
     @inline(__always)
-    func get(_ raw: UnsafeRawBufferPointer) -> UInt32? {
-        let h = Self.hash(raw)
+    func get(_ raw: UnsafeRawBufferPointer) -> UInt32? { get(raw, hash: Self.hash(raw)) }
+
+    /// Lookup with a hash already computed by `BytesTable.hash`.
+    @inline(__always)
+    func get(_ raw: UnsafeRawBufferPointer, hash h: UInt64) -> UInt32? {
         var i = Int(truncatingIfNeeded: h) & mask
         while slots[i] >= 0 {
             let e = Int(slots[i])

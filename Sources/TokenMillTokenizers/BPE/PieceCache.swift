@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A per-encoder cache from pre-token bytes to their ids. Natural text repeats its words, so most
 /// pieces are encoded once; the cache is cleared when it reaches its size limit (bounded memory).
 /// A value type, held in the encoder's state and passed `inout`, so lookups pay no exclusivity
@@ -15,12 +21,17 @@ struct PieceCache {
     private let maxEntries: Int
     static let maxKeyLength = 256
 
-    init(entries: Int = 1 << 16) {
+    init(entries: Int = 1 << 17) {
         var size = 16
         while size < entries * 2 { size <<= 1 }
         slots = [Int32](repeating: -1, count: size)
         mask = size - 1
         maxEntries = entries
+        do {
+            hashes.reserveCapacity(entries); keyStarts.reserveCapacity(entries); keyLengths.reserveCapacity(entries)
+            idStarts.reserveCapacity(entries); idCounts.reserveCapacity(entries)
+            keys.reserveCapacity(entries * 8); ids.reserveCapacity(entries * 2)
+        }
     }
 
     /// Appends the cached ids of `piece` to `out` and returns true, or returns false.
@@ -43,10 +54,7 @@ struct PieceCache {
     private func matches(_ e: Int, _ piece: UnsafeRawBufferPointer) -> Bool {
         guard Int(keyLengths[e]) == piece.count else { return false }
         let s = Int(keyStarts[e])
-        return keys.withUnsafeBufferPointer { k in
-            for j in 0..<piece.count where k[s + j] != piece[j] { return false }
-            return true
-        }
+        return keys.withUnsafeBufferPointer { k in memcmp(k.baseAddress! + s, piece.baseAddress!, piece.count) == 0 }
     }
 
     mutating func insert(_ piece: UnsafeRawBufferPointer, hash h: UInt64, ids newIDs: ArraySlice<UInt32>) {

@@ -84,8 +84,9 @@ public struct PatternSplitter: Sendable {
     /// the pieces cover the text.
     @inline(__always)
     public func split(_ text: UnsafeRawBufferPointer, workspace: Workspace, _ body: (Int, Int) -> Void) {
+        guard let base = text.baseAddress, !text.isEmpty else { return }
         UnicodeClasses.table.withUnsafeBufferPointer { table in
-            let m = Matcher(t: text, n: text.count, table: table)
+            let m = Matcher(t: base.assumingMemoryBound(to: UInt8.self), n: text.count, table: table.baseAddress!)
             var i = 0
             while i < m.n {
                 let end: Int
@@ -109,9 +110,10 @@ public struct PatternSplitter: Sendable {
 /// letter runs) are resolved by remembering, while scanning forward, where the last scalar of
 /// interest started.
 struct Matcher {
-    let t: UnsafeRawBufferPointer
+    /// Typed pointers: their subscripts always inline (a raw buffer's may not, in large functions).
+    let t: UnsafePointer<UInt8>
     let n: Int
-    let table: UnsafeBufferPointer<UInt8>
+    let table: UnsafePointer<UInt8>
 
     /// Class bits and byte length of the scalar at `i` (< n).
     @inline(__always) func at(_ i: Int) -> (c: UInt8, len: Int) {

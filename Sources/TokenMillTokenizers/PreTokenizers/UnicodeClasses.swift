@@ -1,8 +1,10 @@
 /// One byte of character-class bits per Unicode scalar, for the pre-tokenizer scanners.
 ///
 /// Looking a scalar's general category up through the standard library costs ~30× a table read,
-/// so the table is filled once (on first use, ~1.1 MB, from the standard library's Unicode data)
-/// and every later lookup is one load. ASCII has its own 128-entry table on the fast path.
+/// so the table (~1.1 MB) is expanded once, on first use, from 3,219 committed runs
+/// (`UnicodeClassRuns.swift`, generated from the toolchain's Unicode data by
+/// `scripts/gen_unicode_classes.swift`; a test checks them against the running toolchain), and
+/// every later lookup is one load.
 public enum UnicodeClasses {
     /// \p{L}: Lu, Ll, Lt, Lm, Lo.
     public static let letter: UInt8 = 1
@@ -18,11 +20,19 @@ public enum UnicodeClasses {
     public static let mark: UInt8 = 32
 
     public static let table: [UInt8] = {
+        let hex = Array(runs.utf8).filter { $0 != 0x20 && $0 != 0x0A }
+        func byte(_ i: Int) -> Int {
+            func v(_ c: UInt8) -> Int { c <= 0x39 ? Int(c - 0x30) : Int(c - 0x61 + 10) }
+            return v(hex[2 * i]) << 4 | v(hex[2 * i + 1])
+        }
+        let count = hex.count / 8
         var t = [UInt8](repeating: 0, count: 0x110000)
         t.withUnsafeMutableBufferPointer { buf in
-            for v in 0..<0x110000 {
-                guard let s = Unicode.Scalar(UInt32(v)) else { continue }
-                buf[v] = classify(s)
+            for r in 0..<count {
+                let start = byte(4 * r) << 16 | byte(4 * r + 1) << 8 | byte(4 * r + 2)
+                let end = r + 1 < count ? byte(4 * r + 4) << 16 | byte(4 * r + 5) << 8 | byte(4 * r + 6) : 0x110000
+                let c = UInt8(byte(4 * r + 3))
+                if c != 0 { for v in start..<end { buf[v] = c } }
             }
         }
         return t
