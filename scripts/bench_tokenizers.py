@@ -19,7 +19,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(os.path.dirname(ROOT), "shared", "corpora")
 BIN = os.path.join(ROOT, ".build", "release", "tokenmill")
 CL100K = os.path.join(SHARED, "tokenizers", "cl100k_base.tiktoken")
-REPEATS = 5
+REPEATS = 7
 
 HF_TRAIN = r'''
 import json, resource, sys, time
@@ -82,10 +82,13 @@ def main():
             assert int(p.stdout.strip()) == n_ref, "token counts differ from tiktoken"
             m = re.search(r"([\d.]+) s wall, ([\d.]+) s CPU", p.stderr)
             runs.append((float(m.group(1)), float(m.group(2))))
-        ours[jobs] = (sorted(r[0] for r in runs)[len(runs) // 2], sorted(r[1] for r in runs)[len(runs) // 2])
+        ours[jobs] = (sorted(r[0] for r in runs)[len(runs) // 2], sorted(r[1] for r in runs)[len(runs) // 2],
+                      min(r[0] for r in runs))
     rows.append((f"encode cl100k, tokenmill, 1 job (median of {REPEATS})", f"{size / ours[1][1]:.1f} MB/CPU-s", f"{tik_cpu / ours[1][1]:.2f}× tiktoken"))
-    rows.append(("encode cl100k, tokenmill, 2 jobs (wall)", f"{size / ours[2][0]:.1f} MB/s wall",
-                 f"{ours[1][0] / ours[2][0]:.2f}× our 1-job wall time"))
+    rows.append(("encode cl100k, tokenmill, 2 jobs (wall, median)", f"{size / ours[2][0]:.1f} MB/s wall",
+                 f"{ours[1][0] / ours[2][0]:.2f}× our 1-job wall time (median)"))
+    rows.append(("encode cl100k, tokenmill, 2 jobs (wall, best)", f"{size / ours[2][2]:.1f} MB/s wall",
+                 f"{ours[1][2] / ours[2][2]:.2f}× our 1-job wall time (best of {REPEATS} each)"))
 
     hf_out = os.path.join(work, "hf.json")
     p = subprocess.run([sys.executable, "-c", HF_TRAIN, corpus, hf_out], capture_output=True, text=True, check=True)

@@ -1,27 +1,24 @@
 import Dispatch
-import Synchronization
 
-/// Encodes many texts on `jobs` threads, one encoder (with its cache) per thread. Texts are
-/// handed out in chunks from a shared counter; results keep the input order.
+/// Encodes many texts on `jobs` threads, one encoder (with its cache) per thread; results keep
+/// the input order.
 public enum BatchEncoder {
     public static func encode(_ texts: [[UInt8]], tokenizer: any Tokenizer, jobs: Int, bytePath: Bool = false) -> [[UInt32]] {
         var results = [[UInt32]](repeating: [], count: texts.count)
-        let chunk = 64
-        let next = Atomic<Int>(0)
+        let workers = max(1, min(jobs, texts.count))
         results.withUnsafeMutableBufferPointer { out in
             nonisolated(unsafe) let out = out
-            DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, (texts.count + chunk - 1) / chunk))) { _ in
+            // Texts are dealt round-robin: balanced for many texts, and no shared counter.
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
                 let encoder = tokenizer.makeEncoder()
-                while true {
-                    let start = next.add(chunk, ordering: .relaxed).oldValue
-                    if start >= texts.count { return }
-                    for i in start..<min(start + chunk, texts.count) {
-                        var ids: [UInt32] = []
-                        texts[i].withUnsafeBytes { raw in
-                            if bytePath { encoder.encodeBytes(raw, into: &ids) } else { encoder.encode(raw, into: &ids) }
-                        }
-                        out[i] = ids
+                var i = w
+                while i < texts.count {
+                    var ids: [UInt32] = []
+                    texts[i].withUnsafeBytes { raw in
+                        if bytePath { encoder.encodeBytes(raw, into: &ids) } else { encoder.encode(raw, into: &ids) }
                     }
+                    out[i] = ids
+                    i += workers
                 }
             }
         }
@@ -32,24 +29,22 @@ public enum BatchEncoder {
     /// arrays are kept: the streaming use, as when a pipeline writes ids straight out).
     public static func count(_ texts: [[UInt8]], tokenizer: any Tokenizer, jobs: Int, bytePath: Bool = false) -> [Int] {
         var results = [Int](repeating: 0, count: texts.count)
-        let chunk = 64
-        let next = Atomic<Int>(0)
+        let workers = max(1, min(jobs, texts.count))
         results.withUnsafeMutableBufferPointer { out in
             nonisolated(unsafe) let out = out
-            DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, (texts.count + chunk - 1) / chunk))) { _ in
+            // Texts are dealt round-robin: balanced for many texts, and no shared counter.
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
                 let encoder = tokenizer.makeEncoder()
                 var ids: [UInt32] = []
                 ids.reserveCapacity(1 << 16)
-                while true {
-                    let start = next.add(chunk, ordering: .relaxed).oldValue
-                    if start >= texts.count { return }
-                    for i in start..<min(start + chunk, texts.count) {
-                        ids.removeAll(keepingCapacity: true)
-                        texts[i].withUnsafeBytes { raw in
-                            if bytePath { encoder.encodeBytes(raw, into: &ids) } else { encoder.encode(raw, into: &ids) }
-                        }
-                        out[i] = ids.count
+                var i = w
+                while i < texts.count {
+                    ids.removeAll(keepingCapacity: true)
+                    texts[i].withUnsafeBytes { raw in
+                        if bytePath { encoder.encodeBytes(raw, into: &ids) } else { encoder.encode(raw, into: &ids) }
                     }
+                    out[i] = ids.count
+                    i += workers
                 }
             }
         }

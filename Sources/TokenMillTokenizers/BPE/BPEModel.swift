@@ -33,7 +33,7 @@ public struct BPEModel: Sendable {
         var table = PairTable(capacity: max(merges.count, 16))
         for (r, m) in merges.enumerated() { table.insertIfAbsent(m.0, m.1, rank: UInt32(r), id: m.2) }
         pairs = table
-        var w = BytesTable(capacity: tokenBytes.count)
+        var w = BytesTable(capacity: tokenBytes.count, keyBytes: tokenBytes.reduce(0) { $0 + $1.count })
         for (id, b) in tokenBytes.enumerated() where !b.isEmpty { w.insert(b, id: UInt32(id)) }
         whole = w
         self.byteLevel = byteLevel
@@ -51,7 +51,7 @@ public struct BPEModel: Sendable {
     /// A tiktoken model: `ranks[i]` are the bytes of rank/id `i`. The merge table lists every
     /// split of a token into two tokens, ranked by the token's own rank.
     static func tiktoken(ranks: [[UInt8]]) -> BPEModel {
-        var lookup = BytesTable(capacity: ranks.count)
+        var lookup = BytesTable(capacity: ranks.count, keyBytes: ranks.reduce(0) { $0 + $1.count })
         for (id, b) in ranks.enumerated() where !b.isEmpty { lookup.insert(b, id: UInt32(id)) }
         var merges: [(UInt32, UInt32, UInt32)] = []
         merges.reserveCapacity(ranks.count * 4)
