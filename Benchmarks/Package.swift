@@ -21,5 +21,14 @@ let package = Package(
             path: "Benchmarks/BuildThroughput",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
+        .executableTarget(
+            name: "Tokenizers",
+            dependencies: [
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "TokenMillTokenizers", package: "TokenMill"),
+            ],
+            path: "Benchmarks/Tokenizers",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
     ]
 )
