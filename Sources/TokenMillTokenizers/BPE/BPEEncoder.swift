@@ -195,11 +195,7 @@ final class BPEEncoder: TokenEncoder {
         if case .sink(let sink) = mode { sink(piece); return }
         let h = PieceCache.hash(piece)
         let start = ids.count
-        // Where whole pieces are looked up first (tiktoken, `ignore_merges`), a piece that is a
-        // token is answered by the shared, read-only vocabulary table: no per-thread warm-up.
-        if t.model.ignoreMerges, let id = t.model.whole.get(piece, hash: h) {
-            ids.append(id)
-        } else if !st.cache.appendCached(piece, hash: h, to: &ids) {
+        if !st.cache.appendCached(piece, hash: h, to: &ids) {
             t.model.encodePiece(piece, hash: h, into: &ids, scratch: &st.scratch)
             st.cache.insert(piece, hash: h, ids: ids[start...])
         }
