@@ -133,9 +133,12 @@ struct DecodeCommand: ParsableCommand {
     }
 }
 
+/// The contents of a file, decompressed when it is gzip or zstd.
 func readFile(_ path: String) throws -> Data {
-    guard let d = FileManager.default.contents(atPath: path) else { throw TokenMillError(.io, "\(path): cannot read") }
-    return d
+    var stream = try Compression.open(path: path, compression: Compression.detect(path: path))
+    let (bytes, error) = try LineReader.readAll(&stream)
+    if let error { throw error }
+    return Data(bytes)
 }
 
 struct TrainTokenizerCommand: ParsableCommand {
