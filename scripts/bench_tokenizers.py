@@ -23,27 +23,20 @@ REPEATS = 7
 
 HF_TRAIN = r'''
 import json, resource, sys, time
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+sys.path.insert(0, sys.argv[3])
+from reference_tokenizers import train_hf
 texts = [json.loads(l)["text"] for l in open(sys.argv[1], encoding="utf-8")]
 t0 = time.time()
-tok = Tokenizer(models.BPE())
-tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-tok.decoder = decoders.ByteLevel()
-tr = trainers.BpeTrainer(vocab_size=32000, special_tokens=["<|endoftext|>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
-tok.train_from_iterator(texts, trainer=tr)
+tok = train_hf(texts, 32000)
 tok.save(sys.argv[2])
 print(json.dumps({"wall": time.time() - t0, "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 '''
 
 
 def tiktoken_cl100k():
-    import tiktoken
-    import tiktoken_ext.openai_public as openai_public
-    from tiktoken.load import load_tiktoken_bpe
-    ranks = load_tiktoken_bpe(CL100K)
-    openai_public.load_tiktoken_bpe = lambda *a, **k: ranks
-    spec = openai_public.cl100k_base()
-    return tiktoken.Encoding(spec["name"], pat_str=spec["pat_str"], mergeable_ranks=ranks, special_tokens=spec["special_tokens"])
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    from reference_tokenizers import cl100k
+    return cl100k(CL100K)
 
 
 def timed(cmd):
@@ -91,7 +84,7 @@ def main():
                  f"{ours[1][2] / ours[2][2]:.2f}× our 1-job wall time (best of {REPEATS} each)"))
 
     hf_out = os.path.join(work, "hf.json")
-    p = subprocess.run([sys.executable, "-c", HF_TRAIN, corpus, hf_out], capture_output=True, text=True, check=True)
+    p = subprocess.run([sys.executable, "-c", HF_TRAIN, corpus, hf_out, os.path.join(ROOT, "scripts")], capture_output=True, text=True, check=True)
     hf = json.loads(p.stdout)
     our_out = os.path.join(work, "ours.json")
     wall, rss, _, _ = timed([BIN, "train-tokenizer", corpus, "--vocab-size", "32000", "--special-token", "<|endoftext|>",

@@ -7,13 +7,15 @@ import os
 import pathlib
 import subprocess
 
+import sys
+
 import pytest
-import tiktoken
-import tiktoken_ext.openai_public as openai_public
-from tiktoken.load import load_tiktoken_bpe
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+from tokenizers import Tokenizer
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+from reference_tokenizers import cl100k as reference_cl100k, train_hf  # noqa: E402
+
 SHARED = ROOT.parent / "shared" / "corpora"
 FIXTURES = ROOT / "Tests" / "Fixtures" / "tokenizers"
 BIN = os.environ.get("TOKENMILL_BIN", str(ROOT / ".build" / "debug" / "tokenmill"))
@@ -47,14 +49,7 @@ def ours(tokenizer, jsonl, *extra):
 
 
 def cl100k():
-    ranks = load_tiktoken_bpe(str(CL100K))
-    original = openai_public.load_tiktoken_bpe
-    openai_public.load_tiktoken_bpe = lambda *a, **k: ranks
-    try:
-        spec = openai_public.cl100k_base()
-    finally:
-        openai_public.load_tiktoken_bpe = original
-    return tiktoken.Encoding(spec["name"], pat_str=spec["pat_str"], mergeable_ranks=ranks, special_tokens=spec["special_tokens"])
+    return reference_cl100k(CL100K)
 
 
 def first_difference(a, b):
@@ -99,16 +94,6 @@ def is_utf8(b):
         return True
     except UnicodeDecodeError:
         return False
-
-
-def train_hf(texts, vocab):
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocab, special_tokens=["<|endoftext|>"],
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
-    tok.train_from_iterator(texts, trainer=trainer)
-    return tok
 
 
 @pytest.mark.parametrize("vocab", [8000, 32000])

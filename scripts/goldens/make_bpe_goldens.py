@@ -22,12 +22,11 @@ import struct
 import subprocess
 import sys
 
-import tiktoken
-import tiktoken_ext.openai_public as openai_public
-from tiktoken.load import load_tiktoken_bpe
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+from tokenizers import Tokenizer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from reference_tokenizers import cl100k as reference_cl100k, train_hf  # noqa: E402
 SHARED = os.path.join(os.path.dirname(ROOT), "shared", "corpora")
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "tokenizers")
 CHUNK = 16
@@ -59,15 +58,7 @@ def chunk_hashes(id_lists):
 
 
 def cl100k():
-    ranks = load_tiktoken_bpe(os.path.join(SHARED, "tokenizers", "cl100k_base.tiktoken"))
-    original = openai_public.load_tiktoken_bpe
-    openai_public.load_tiktoken_bpe = lambda *a, **k: ranks
-    try:
-        spec = openai_public.cl100k_base()
-    finally:
-        openai_public.load_tiktoken_bpe = original
-    return tiktoken.Encoding(spec["name"], pat_str=spec["pat_str"], mergeable_ranks=ranks,
-                             special_tokens=spec["special_tokens"])
+    return reference_cl100k(os.path.join(SHARED, "tokenizers", "cl100k_base.tiktoken"))
 
 
 def random_bytes(seed, count):
@@ -81,16 +72,6 @@ def random_bytes(seed, count):
             parts.append(rng.choice(bad) if rng.random() < 0.3 else rng.choice(good).encode())
         out.append(b"".join(parts))
     return out
-
-
-def train_hf(texts, vocab_size):
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=["<|endoftext|>"],
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
-    tok.train_from_iterator(texts, trainer=trainer)
-    return tok
 
 
 def main():
