@@ -39,13 +39,14 @@ public enum TokenizerLoader {
             throw TokenMillError(.invalidConfiguration, "\(keyPath): no tokenizer file '\(name)' (looked at \(path)); use 'byte-level', a tokenizer.json, a .tiktoken file, or set TOKENMILL_TIKTOKEN_DIR for an encoding name")
         }
         let lower = path.lowercased()
+        if lower.hasSuffix(".model") || lower.hasSuffix(".model.v1") || lower.hasSuffix(".model.v2") || lower.hasSuffix(".model.v3") {
+            return try SentencePieceTokenizer.load(path: path)
+        }
         var tokenizer: BPETokenizer
         if lower.hasSuffix(".tiktoken") || !lower.hasSuffix(".json") && isRankFile(path) {
             tokenizer = try TiktokenLoader.load(path: path, allowedSpecial: options.allowedSpecial, disallowedSpecial: options.disallowedSpecial)
         } else if lower.hasSuffix(".json") {
             tokenizer = try HFTokenizerLoader.load(path: path)
-        } else if lower.hasSuffix(".model") {
-            throw TokenMillError(.unsupported, "\(keyPath): '\(name)' is a SentencePiece .model; SentencePiece models are not supported yet")
         } else {
             throw TokenMillError(.invalidConfiguration, "\(keyPath): cannot tell the format of '\(name)' (expected .json or .tiktoken)")
         }

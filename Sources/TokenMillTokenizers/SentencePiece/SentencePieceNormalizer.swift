@@ -1,0 +1,111 @@
+import TokenMillCore
+
+/// SentencePiece's normalizer: the precompiled charsmap (a Darts double-array trie of rules,
+/// longest match wins, unmatched characters pass through), then its white-space rules —
+/// `remove_extra_whitespaces` (drop leading, trailing and repeated spaces), `add_dummy_prefix`
+/// (a space before the text, or after it with `treat_whitespace_as_suffix`) and
+/// `escape_whitespaces` (' ' → '▁'). Only U+0020 counts as a space here, as in sentencepiece.
+struct SentencePieceNormalizer: Sendable {
+    let units: [UInt32]
+    let replacements: [UInt8]
+    let spec: SentencePieceModel.Normalizer
+    let treatWhitespaceAsSuffix: Bool
+    /// Pieces passed through unnormalized (USER_DEFINED), longest first.
+    let userDefined: [[UInt8]]
+    static let spaceSymbol: [UInt8] = [0xE2, 0x96, 0x81]
+
+    init(spec: SentencePieceModel.Normalizer, treatWhitespaceAsSuffix: Bool, userDefined: [String], path: String) throws {
+        self.spec = spec
+        self.treatWhitespaceAsSuffix = treatWhitespaceAsSuffix
+        self.userDefined = userDefined.map { Array($0.utf8) }.sorted { $0.count > $1.count }
+        let blob = spec.precompiledCharsmap
+        if blob.isEmpty {
+            units = []
+            replacements = []
+            return
+        }
+        guard blob.count >= 4 else { throw TokenMillError(.corruptInput, "\(path): normalizer_spec.precompiled_charsmap: \(blob.count) bytes, too short") }
+        let trieSize = Int(UInt32(blob[0]) | UInt32(blob[1]) << 8 | UInt32(blob[2]) << 16 | UInt32(blob[3]) << 24)
+        guard trieSize % 4 == 0, 4 + trieSize <= blob.count else {
+            throw TokenMillError(.corruptInput, "\(path): normalizer_spec.precompiled_charsmap: trie size \(trieSize) does not fit the \(blob.count)-byte blob")
+        }
+        var u: [UInt32] = []
+        u.reserveCapacity(trieSize / 4)
+        var i = 4
+        while i < 4 + trieSize {
+            u.append(UInt32(blob[i]) | UInt32(blob[i + 1]) << 8 | UInt32(blob[i + 2]) << 16 | UInt32(blob[i + 3]) << 24)
+            i += 4
+        }
+        units = u
+        replacements = Array(blob[(4 + trieSize)...])
+    }
+
+    /// The longest rule matching at the start of `input`: (bytes consumed, replacement offset).
+    @inline(__always)
+    func longestRule(_ input: UnsafeRawBufferPointer) -> (length: Int, value: Int)? {
+        guard !units.isEmpty else { return nil }
+        @inline(__always) func offset(_ u: UInt32) -> Int { Int((u >> 10) << ((u & (1 << 9)) >> 6)) }
+        var best: (Int, Int)?
+        var node = offset(units[0])
+        for i in 0..<input.count {
+            let c = Int(input[i])
+            node ^= c
+            guard node < units.count else { break }
+            let unit = units[node]
+            if Int(unit & ((1 << 31) | 0xFF)) != c { break }
+            node ^= offset(unit)
+            if (unit >> 8) & 1 == 1, node < units.count {
+                best = (i + 1, Int(units[node] & ((1 << 31) - 1)))
+            }
+        }
+        return best
+    }
+
+    /// Normalized text, appended to `out`.
+    func normalize(_ text: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        var input = text
+        func prefix(_ s: UnsafeRawBufferPointer) -> (piece: [UInt8], consumed: Int) {
+            for u in userDefined where u.count <= s.count && (0..<u.count).allSatisfy({ s[$0] == u[$0] }) { return (u, u.count) }
+            if let rule = longestRule(s) {
+                var r: [UInt8] = []
+                var k = rule.value
+                while k < replacements.count && replacements[k] != 0 { r.append(replacements[k]); k += 1 }
+                return (r, rule.length)
+            }
+            let b = s[0]
+            let len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
+            if len > s.count || !UTF8Repair.isValid(UnsafeRawBufferPointer(rebasing: s[0..<len])) { return ([0xEF, 0xBF, 0xBD], 1) }
+            return (Array(s[0..<len]), len)
+        }
+        // Leading spaces are dropped.
+        if spec.removeExtraWhitespaces {
+            while !input.isEmpty {
+                let p = prefix(input)
+                if p.piece != [0x20] { break }
+                input = UnsafeRawBufferPointer(rebasing: input[p.consumed...])
+            }
+        }
+        if input.isEmpty { return }
+        let start = out.count
+        let space: [UInt8] = spec.escapeWhitespaces ? Self.spaceSymbol : [0x20]
+        if !treatWhitespaceAsSuffix && spec.addDummyPrefix { out.append(contentsOf: space) }
+        var prevSpace = spec.removeExtraWhitespaces
+        while !input.isEmpty {
+            let p = prefix(input)
+            var sp = p.piece[...]
+            if prevSpace { while sp.first == 0x20 { sp = sp.dropFirst() } }
+            if !sp.isEmpty {
+                for b in sp {
+                    if spec.escapeWhitespaces && b == 0x20 { out.append(contentsOf: Self.spaceSymbol) } else { out.append(b) }
+                }
+                prevSpace = sp.last == 0x20
+            }
+            input = UnsafeRawBufferPointer(rebasing: input[p.consumed...])
+            if !spec.removeExtraWhitespaces { prevSpace = false }
+        }
+        if spec.removeExtraWhitespaces {
+            while out.count - start >= space.count && Array(out[(out.count - space.count)...]) == space { out.removeLast(space.count) }
+        }
+        if treatWhitespaceAsSuffix && spec.addDummyPrefix { out.append(contentsOf: space) }
+    }
+}

@@ -1,0 +1,278 @@
+import TokenMillCore
+
+/// A SentencePiece model (`.model`, Unigram or BPE) with sentencepiece's encoding: normalize,
+/// then BPE merges by piece score or Unigram Viterbi (float32, sentencepiece's tie rule), then
+/// byte fallback to `<0xXX>` pieces for what the vocabulary lacks.
+public struct SentencePieceTokenizer: Tokenizer {
+    public let model: SentencePieceModel
+    public let name: String
+    public let fingerprint: String
+    let normalizer: SentencePieceNormalizer
+    /// NORMAL, USER_DEFINED and UNUSED pieces (sentencepiece's `pieces_`).
+    let normalPieces: BytesTable
+    /// Every piece by its text (`PieceToId`: reserved first, then normal).
+    let allPieces: BytesTable
+    let pieceBytes: [[UInt8]]
+    let byteIDs: [UInt32]
+    let minScore: Float
+    let maxScore: Float
+    let maxPieceBytes: Int
+
+    public init(model: SentencePieceModel, name: String, fingerprint: String, path: String) throws {
+        self.model = model
+        self.name = name
+        self.fingerprint = fingerprint
+        normalizer = try SentencePieceNormalizer(spec: model.normalizer, treatWhitespaceAsSuffix: model.treatWhitespaceAsSuffix,
+                                                 userDefined: model.pieces.filter { $0.type == .userDefined }.map(\.piece), path: path)
+        pieceBytes = model.pieces.map { Array($0.piece.utf8) }
+        let total = pieceBytes.reduce(0) { $0 + $1.count }
+        var normal = BytesTable(capacity: model.pieces.count, keyBytes: total)
+        var all = BytesTable(capacity: model.pieces.count, keyBytes: total)
+        // Reserved (control, unknown, byte) pieces take precedence in `PieceToId`.
+        for (i, p) in model.pieces.enumerated() where ![.normal, .userDefined, .unused].contains(p.type) { all.insert(pieceBytes[i], id: UInt32(i)) }
+        for (i, p) in model.pieces.enumerated() where [.normal, .userDefined, .unused].contains(p.type) {
+            normal.insert(pieceBytes[i], id: UInt32(i))
+            all.insert(pieceBytes[i], id: UInt32(i))
+        }
+        normalPieces = normal
+        allPieces = all
+        byteIDs = (0..<256).map { b in
+            let hex = String(b, radix: 16, uppercase: true)
+            return all.get(Array("<0x\(hex.count == 1 ? "0" + hex : hex)>".utf8)) ?? UInt32.max
+        }
+        let scores = model.pieces.filter { $0.type == .normal }.map(\.score)
+        minScore = scores.min() ?? 0
+        maxScore = scores.max() ?? 0
+        maxPieceBytes = pieceBytes.map(\.count).max() ?? 1
+    }
+
+    public static func load(path: String) throws -> SentencePieceTokenizer {
+        let model = try SentencePieceModel.load(path: path)
+        let bytes = [UInt8](try Array(readBytes(path)))
+        return try SentencePieceTokenizer(model: model, name: String(path.split(separator: "/").last ?? ""),
+                                          fingerprint: SHA256Hasher.hex(bytes), path: path)
+    }
+
+    static func readBytes(_ path: String) throws -> [UInt8] {
+        guard let f = fopen(path, "rb") else { throw TokenMillError(.io, "\(path): cannot read") }
+        defer { fclose(f) }
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = fread(&buf, 1, buf.count, f)
+            if n <= 0 { break }
+            out.append(contentsOf: buf[0..<n])
+        }
+        return out
+    }
+
+    public var vocabularySize: Int { model.pieces.count }
+    public var eosID: UInt32 { UInt32(max(model.eosID, 0)) }
+    public var bosID: UInt32? { model.bosID >= 0 ? UInt32(model.bosID) : nil }
+    public var spec: JSONValue {
+        .object([("type", .string("sentencepiece")), ("model_type", .string("\(model.modelType)")), ("name", .string(name)),
+                 ("vocab_size", .int(Int64(vocabularySize))), ("byte_fallback", .bool(model.byteFallback)),
+                 ("normalizer", .string(model.normalizer.name)), ("sha256", .string(fingerprint))])
+    }
+
+    public func makeEncoder() -> any TokenEncoder { SentencePieceEncoder(self) }
+
+    public func decode(_ ids: [UInt32]) -> [UInt8] {
+        var out: [UInt8] = []
+        var first = true
+        for id in ids {
+            guard Int(id) < model.pieces.count else { continue }
+            let p = model.pieces[Int(id)]
+            switch p.type {
+            case .control: continue
+            case .unknown: out.append(contentsOf: model.unkSurface.utf8)
+            case .byte:
+                if let b = UInt8(String(p.piece.dropFirst(3).dropLast()), radix: 16) { out.append(b) }
+            default:
+                var bytes = pieceBytes[Int(id)]
+                if first && model.normalizer.addDummyPrefix && !model.treatWhitespaceAsSuffix && bytes.starts(with: SentencePieceNormalizer.spaceSymbol) {
+                    bytes.removeFirst(3)
+                }
+                bytes.withUnsafeBytes { ByteReplace.replace($0, SentencePieceNormalizer.spaceSymbol, [0x20], into: &out) }
+            }
+            first = false
+        }
+        return out
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+final class SentencePieceEncoder: TokenEncoder {
+    let t: SentencePieceTokenizer
+    var normalized: [UInt8] = []
+
+    init(_ t: SentencePieceTokenizer) { self.t = t }
+
+    func encode(_ text: UnsafeRawBufferPointer, into ids: inout [UInt32]) {
+        var norm = normalized
+        normalized = []
+        norm.removeAll(keepingCapacity: true)
+        t.normalizer.normalize(text, into: &norm)
+        norm.withUnsafeBytes { raw in
+            switch t.model.modelType {
+            case .bpe: bpe(raw, into: &ids)
+            default: unigram(raw, into: &ids)
+            }
+        }
+        normalized = norm
+    }
+
+    /// A piece to ids: its id, or with byte fallback the `<0xXX>` ids of its bytes, else unk.
+    @inline(__always)
+    private func emit(_ piece: UnsafeRawBufferPointer, id: UInt32?, into ids: inout [UInt32]) {
+        if let id, id != UInt32(t.model.unkID) { ids.append(id); return }
+        if t.model.byteFallback && piece.allSatisfy({ t.byteIDs[Int($0)] != UInt32.max }) {
+            for b in piece { ids.append(t.byteIDs[Int(b)]) }
+            return
+        }
+        ids.append(UInt32(t.model.unkID))
+    }
+
+    /// sentencepiece's BPE: characters, then repeatedly the adjacent pair whose concatenation is a
+    /// piece with the highest score (leftmost on ties) is merged.
+    private func bpe(_ s: UnsafeRawBufferPointer, into ids: inout [UInt32]) {
+        var starts: [Int] = [], lens: [Int] = []
+        var i = 0
+        while i < s.count {
+            var len = 0
+            for u in t.normalizer.userDefined where u.count <= s.count - i && (0..<u.count).allSatisfy({ s[i + $0] == u[$0] }) { len = u.count; break }
+            if len == 0 {
+                let b = s[i]
+                len = min(b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4, s.count - i)
+            }
+            starts.append(i); lens.append(len)
+            i += len
+        }
+        let n = starts.count
+        var next = (0..<n).map { $0 + 1 < n ? $0 + 1 : -1 }
+        var prev = (0..<n).map { $0 - 1 }
+        var heap = ScoreHeap()
+        func consider(_ l: Int, _ r: Int) {
+            guard l >= 0, r >= 0 else { return }
+            let piece = UnsafeRawBufferPointer(rebasing: s[starts[l]..<(starts[r] + lens[r])])
+            guard let id = t.normalPieces.get(piece) else { return }
+            heap.push(score: t.model.pieces[Int(id)].score, left: l, size: piece.count, right: r)
+        }
+        for k in 1..<max(n, 1) { consider(k - 1, k) }
+        while let top = heap.pop() {
+            let l = top.left, r = top.right
+            guard lens[l] > 0, lens[r] > 0, lens[l] + lens[r] == top.size, next[l] == r else { continue }
+            lens[l] += lens[r]
+            next[l] = next[r]
+            if next[r] >= 0 { prev[next[r]] = l }
+            lens[r] = 0
+            consider(prev[l], l)
+            consider(l, next[l])
+        }
+        var k = n > 0 ? 0 : -1
+        while k >= 0 {
+            let piece = UnsafeRawBufferPointer(rebasing: s[starts[k]..<(starts[k] + lens[k])])
+            emit(piece, id: t.allPieces.get(piece), into: &ids)
+            k = next[k]
+        }
+    }
+
+    /// sentencepiece's optimized Viterbi: for each end position the best path, candidates taken in
+    /// order of start position and length, a later one replacing only a strictly better score;
+    /// a position with no one-character piece gets an unknown node scored min − 10.
+    private func unigram(_ s: UnsafeRawBufferPointer, into ids: inout [UInt32]) {
+        let size = s.count
+        guard size > 0 else { return }
+        var score = [Float](repeating: 0, count: size + 1)
+        var from = [Int](repeating: -1, count: size + 1)
+        var nodeID = [Int32](repeating: -1, count: size + 1)
+        let unkScore = t.minScore - 10
+        var start = 0
+        while start < size {
+            let b = s[start]
+            let mblen = min(b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4, size - start)
+            let base = score[start]
+            var single = false
+            var end = start + 1
+            while end <= size && end - start <= t.maxPieceBytes {
+                if let id = t.normalPieces.get(UnsafeRawBufferPointer(rebasing: s[start..<end])) {
+                    let p = t.model.pieces[Int(id)]
+                    if p.type != .unused {
+                        let length = end - start
+                        let pieceScore: Float = p.type == .userDefined ? Float(length) * t.maxScore - 0.1 : p.score
+                        let candidate = pieceScore + base
+                        if from[end] == -1 || candidate > score[end] {
+                            score[end] = candidate
+                            from[end] = start
+                            nodeID[end] = Int32(id)
+                        }
+                        if length == mblen { single = true }
+                    }
+                }
+                end += 1
+            }
+            if !single {
+                let candidate = unkScore + base
+                if from[start + mblen] == -1 || candidate > score[start + mblen] {
+                    score[start + mblen] = candidate
+                    from[start + mblen] = start
+                    nodeID[start + mblen] = Int32(t.model.unkID)
+                }
+            }
+            start += mblen
+        }
+        var path: [(Int, Int, Int32)] = []
+        var end = size
+        while end > 0 {
+            path.append((from[end], end, nodeID[end]))
+            end = from[end]
+        }
+        for (a, b, id) in path.reversed() {
+            emit(UnsafeRawBufferPointer(rebasing: s[a..<b]), id: id >= 0 ? UInt32(id) : nil, into: &ids)
+        }
+    }
+}
+
+/// sentencepiece's BPE agenda: highest score first, then the leftmost pair.
+struct ScoreHeap {
+    struct Item { var score: Float; var left: Int; var size: Int; var right: Int }
+    private var items: [Item] = []
+
+    @inline(__always) private func before(_ a: Item, _ b: Item) -> Bool {
+        a.score != b.score ? a.score > b.score : a.left < b.left
+    }
+
+    mutating func push(score: Float, left: Int, size: Int, right: Int) {
+        items.append(Item(score: score, left: left, size: size, right: right))
+        var i = items.count - 1
+        while i > 0 {
+            let p = (i - 1) / 2
+            if !before(items[i], items[p]) { break }
+            items.swapAt(i, p)
+            i = p
+        }
+    }
+
+    mutating func pop() -> Item? {
+        guard !items.isEmpty else { return nil }
+        let top = items[0]
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < items.count && before(items[l], items[m]) { m = l }
+                if r < items.count && before(items[r], items[m]) { m = r }
+                if m == i { break }
+                items.swapAt(i, m)
+                i = m
+            }
+        }
+        return top
+    }
+}

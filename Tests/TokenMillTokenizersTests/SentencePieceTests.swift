@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+@testable import TokenMillCore
+@testable import TokenMillTokenizers
+
+@Suite struct SentencePieceTests {
+    static let mistral = sharedTokenizers + "/mistral_tokenizer.model.v1"
+
+    @Test func readsTheMistralModel() throws {
+        let m = try SentencePieceModel.load(path: Self.mistral)
+        #expect(m.pieces.count == 32000)
+        #expect(m.modelType == .bpe)
+        #expect(m.byteFallback)
+        #expect(m.normalizer.name == "identity")
+        #expect(m.pieces[0] == .init(piece: "<unk>", score: 0, type: .unknown))
+        #expect(m.pieces[3].type == .byte)
+        #expect(m.pieces[261] == .init(piece: "▁t", score: -2, type: .normal))
+    }
+
+    /// The reference ids shipped with the shared corpora (sentencepiece 0.2.3, no BOS/EOS).
+    @Test func mistralIDsEqualSentencepiece() throws {
+        let tok = try SentencePieceTokenizer.load(path: Self.mistral)
+        let enc = tok.makeEncoder()
+        let rows = ReferenceIDsTests.rows.filter { $0["tokenizer"]?.stringValue == "mistral_tokenizer.model.v1" }
+        #expect(rows.count == 36)
+        var bad: [String] = []
+        for r in rows {
+            let expected = r["ids"]!.arrayValue!.map { UInt32($0.intValue!) }
+            if enc.encode(r["text"]!.stringValue!) != expected { bad.append(r["text_id"]!.stringValue!) }
+        }
+        #expect(bad.isEmpty, "\(bad)")
+    }
+
+    @Test(arguments: [1, 10, 100, 1000, 50_000])
+    func aTruncatedModelFailsWithTheOffset(_ keep: Int) throws {
+        let bytes = [UInt8](FileManager.default.contents(atPath: Self.mistral)!)
+        do {
+            _ = try SentencePieceModel.parse(Array(bytes.prefix(keep)), path: "cut.model")
+            Issue.record("a model cut at \(keep) bytes was accepted")
+        } catch let e as TokenMillError {
+            #expect(e.message.contains("cut.model") && e.message.contains("byte offset"), "\(e.message)")
+        }
+    }
+
+    @Test func garbageIsRefusedNotACrash() {
+        var rng = SplitMix64(seed: 5)
+        for _ in 0..<2000 {
+            let junk = (0..<Int(rng.next() % 64)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            _ = try? SentencePieceModel.parse(junk, path: "junk.model")
+        }
+    }
+}
