@@ -116,6 +116,7 @@ final class SentencePieceEncoder: TokenEncoder {
         normalized = []
         norm.removeAll(keepingCapacity: true)
         t.normalizer.normalize(text, into: &norm)
+        previousUnknown = false
         norm.withUnsafeBytes { raw in
             switch t.model.modelType {
             case .bpe: bpe(raw, into: &ids)
@@ -125,15 +126,21 @@ final class SentencePieceEncoder: TokenEncoder {
         normalized = norm
     }
 
+    /// Whether the last piece emitted was an unknown (runs of unknowns fuse into one, as in
+    /// sentencepiece's processor).
+    private var previousUnknown = false
+
     /// A piece to ids: its id, or with byte fallback the `<0xXX>` ids of its bytes, else unk.
     @inline(__always)
     private func emit(_ piece: UnsafeRawBufferPointer, id: UInt32?, into ids: inout [UInt32]) {
-        if let id, id != UInt32(t.model.unkID) { ids.append(id); return }
+        if let id, id != UInt32(t.model.unkID) { ids.append(id); previousUnknown = false; return }
         if t.model.byteFallback && piece.allSatisfy({ t.byteIDs[Int($0)] != UInt32.max }) {
             for b in piece { ids.append(t.byteIDs[Int(b)]) }
+            previousUnknown = false
             return
         }
-        ids.append(UInt32(t.model.unkID))
+        if !previousUnknown { ids.append(UInt32(t.model.unkID)) }
+        previousUnknown = true
     }
 
     /// sentencepiece's BPE: characters, then repeatedly the adjacent pair whose concatenation is a
