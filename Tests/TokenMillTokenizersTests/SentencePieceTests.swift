@@ -31,6 +31,22 @@ import Testing
         #expect(bad.isEmpty, "\(bad)")
     }
 
+    /// Parity through committed goldens (scripts/goldens/make_sp_goldens.py): every document of
+    /// the shared corpora and 100,000 random strings, for Mistral (BPE + byte fallback) and a
+    /// Unigram model trained by sentencepiece (nmt_nfkc charsmap).
+    @Test(arguments: [("mistral", "en"), ("mistral", "it"), ("mistral", "random"),
+                      ("spm_unigram_8k", "en"), ("spm_unigram_8k", "it"), ("spm_unigram_8k", "random")])
+    func idsEqualSentencepieceOnCorporaAndRandomStrings(_ name: String, _ set: String) throws {
+        let path = name == "mistral" ? Self.mistral : BPEParityTests.fixtures + "/spm_unigram_en_8k.model"
+        let tok = try SentencePieceTokenizer.load(path: path)
+        let ids = BatchEncoder.encode(try BPEParityTests.texts(set), tokenizer: tok, jobs: 2)
+        let golden = try readTextLines(BPEParityTests.fixtures + "/goldens/\(name).\(set).txt.gz")
+        let ours = BPEParityTests.chunkHashes(ids)
+        #expect(ours.count == golden.count)
+        let bad = zip(ours, golden).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)
+        #expect(bad.isEmpty, "\(bad.count) of \(golden.count) chunks differ; first items: \(bad.prefix(5).map { $0 * 16 })")
+    }
+
     @Test(arguments: [1, 10, 100, 1000, 50_000])
     func aTruncatedModelFailsWithTheOffset(_ keep: Int) throws {
         let bytes = [UInt8](FileManager.default.contents(atPath: Self.mistral)!)
