@@ -9,8 +9,9 @@ import TokenMillTokenizers
 @Suite struct TokenizerBuildTests {
     static let hfTrained = repositoryRoot + "/Tests/Fixtures/tokenizers/hf_bpe_en_8k.json"
     static let cl100k = sharedCorpora + "/tokenizers/cl100k_base.tiktoken"
+    static let mistral = sharedCorpora + "/tokenizers/mistral_tokenizer.model.v1"
 
-    @Test(arguments: [(hfTrained, "uint16", UInt32(0)), (cl100k, "uint32", UInt32(100257))])
+    @Test(arguments: [(hfTrained, "uint16", UInt32(0)), (cl100k, "uint32", UInt32(100257)), (mistral, "uint16", UInt32(2))])
     func shardsDecodeBackToTheSourceTexts(_ tokenizerPath: String, _ dtype: String, _ eos: UInt32) throws {
         let dir = makeTemporaryDirectory()
         let recipe = try writeRecipe("""
