@@ -61,27 +61,37 @@ struct SentencePieceNormalizer: Sendable {
         return best
     }
 
+    /// The normalized form of the text's first character or rule match, without allocating:
+    /// `fromRule` says whether `range` indexes `replacements` (else the input).
+    @inline(__always)
+    func prefix(_ s: UnsafeRawBufferPointer) -> (fromRule: Bool, range: Range<Int>, consumed: Int) {
+        for u in userDefined where u.count <= s.count && (0..<u.count).allSatisfy({ s[$0] == u[$0] }) { return (false, 0..<u.count, u.count) }
+        if let rule = longestRule(s) {
+            var k = rule.value
+            while k < replacements.count && replacements[k] != 0 { k += 1 }
+            return (true, rule.value..<k, rule.length)
+        }
+        let b = s[0]
+        let len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
+        if len > s.count || (len > 1 && !UTF8Repair.isValid(UnsafeRawBufferPointer(rebasing: s[0..<len]))) { return (true, -1..<(-1), 1) }
+        return (false, 0..<len, len)
+    }
+
     /// Normalized text, appended to `out`.
     func normalize(_ text: UnsafeRawBufferPointer, into out: inout [UInt8]) {
         var input = text
-        func prefix(_ s: UnsafeRawBufferPointer) -> (piece: [UInt8], consumed: Int) {
-            for u in userDefined where u.count <= s.count && (0..<u.count).allSatisfy({ s[$0] == u[$0] }) { return (u, u.count) }
-            if let rule = longestRule(s) {
-                var r: [UInt8] = []
-                var k = rule.value
-                while k < replacements.count && replacements[k] != 0 { r.append(replacements[k]); k += 1 }
-                return (r, rule.length)
-            }
-            let b = s[0]
-            let len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
-            if len > s.count || !UTF8Repair.isValid(UnsafeRawBufferPointer(rebasing: s[0..<len])) { return ([0xEF, 0xBF, 0xBD], 1) }
-            return (Array(s[0..<len]), len)
+        let replacement: [UInt8] = [0xEF, 0xBF, 0xBD]
+        @inline(__always) func bytes(_ p: (fromRule: Bool, range: Range<Int>, consumed: Int), _ input: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+            if p.range.lowerBound < 0 { return replacement.withUnsafeBytes { $0 } }
+            if p.fromRule { return replacements.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[p.range]) } }
+            return UnsafeRawBufferPointer(rebasing: input[p.range])
         }
         // Leading spaces are dropped.
         if spec.removeExtraWhitespaces {
             while !input.isEmpty {
                 let p = prefix(input)
-                if p.piece != [0x20] { break }
+                let b = bytes(p, input)
+                if !(b.count == 1 && b[0] == 0x20) { break }
                 input = UnsafeRawBufferPointer(rebasing: input[p.consumed...])
             }
         }
@@ -90,21 +100,34 @@ struct SentencePieceNormalizer: Sendable {
         let space: [UInt8] = spec.escapeWhitespaces ? Self.spaceSymbol : [0x20]
         if !treatWhitespaceAsSuffix && spec.addDummyPrefix { out.append(contentsOf: space) }
         var prevSpace = spec.removeExtraWhitespaces
+        let fastASCII = units.isEmpty && userDefined.isEmpty
         while !input.isEmpty {
+            // Plain ASCII without rules or user symbols: one byte at a time, no lookups.
+            if fastASCII && input[0] < 0x80 {
+                let c = input[0]
+                if !(prevSpace && c == 0x20) {
+                    if spec.escapeWhitespaces && c == 0x20 { out.append(contentsOf: Self.spaceSymbol) } else { out.append(c) }
+                    prevSpace = c == 0x20 && spec.removeExtraWhitespaces
+                } else if !spec.removeExtraWhitespaces {
+                    prevSpace = false
+                }
+                input = UnsafeRawBufferPointer(rebasing: input[1...])
+                continue
+            }
             let p = prefix(input)
-            var sp = p.piece[...]
-            if prevSpace { while sp.first == 0x20 { sp = sp.dropFirst() } }
+            var sp = bytes(p, input)
+            if prevSpace { while let f = sp.first, f == 0x20 { sp = UnsafeRawBufferPointer(rebasing: sp[1...]) } }
             if !sp.isEmpty {
                 for b in sp {
                     if spec.escapeWhitespaces && b == 0x20 { out.append(contentsOf: Self.spaceSymbol) } else { out.append(b) }
                 }
-                prevSpace = sp.last == 0x20
+                prevSpace = sp[sp.count - 1] == 0x20
             }
             input = UnsafeRawBufferPointer(rebasing: input[p.consumed...])
             if !spec.removeExtraWhitespaces { prevSpace = false }
         }
         if spec.removeExtraWhitespaces {
-            while out.count - start >= space.count && Array(out[(out.count - space.count)...]) == space { out.removeLast(space.count) }
+            while out.count - start >= space.count && out[(out.count - space.count)...].elementsEqual(space) { out.removeLast(space.count) }
         }
         if treatWhitespaceAsSuffix && spec.addDummyPrefix { out.append(contentsOf: space) }
     }

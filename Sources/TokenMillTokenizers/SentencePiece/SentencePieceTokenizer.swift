@@ -17,6 +17,11 @@ public struct SentencePieceTokenizer: Tokenizer {
     let minScore: Float
     let maxScore: Float
     let maxPieceBytes: Int
+    /// Scores and types by id, unboxed for the hot loops.
+    let scores: [Float]
+    let types: [SentencePieceModel.PieceType]
+    /// NORMAL, USER_DEFINED and UNUSED pieces as a byte trie (Unigram's lattice).
+    let trie: PieceTrie
 
     public init(model: SentencePieceModel, name: String, fingerprint: String, path: String) throws {
         self.model = model
@@ -40,10 +45,15 @@ public struct SentencePieceTokenizer: Tokenizer {
             let hex = String(b, radix: 16, uppercase: true)
             return all.get(Array("<0x\(hex.count == 1 ? "0" + hex : hex)>".utf8)) ?? UInt32.max
         }
-        let scores = model.pieces.filter { $0.type == .normal }.map(\.score)
-        minScore = scores.min() ?? 0
-        maxScore = scores.max() ?? 0
+        let normalScores = model.pieces.filter { $0.type == .normal }.map(\.score)
+        minScore = normalScores.min() ?? 0
+        maxScore = normalScores.max() ?? 0
         maxPieceBytes = pieceBytes.map(\.count).max() ?? 1
+        scores = model.pieces.map(\.score)
+        types = model.pieces.map(\.type)
+        var t = PieceTrie()
+        for (i, p) in model.pieces.enumerated() where [.normal, .userDefined, .unused].contains(p.type) { t.insert(pieceBytes[i], id: Int32(i)) }
+        trie = t
     }
 
     public static func load(path: String) throws -> SentencePieceTokenizer {
@@ -166,7 +176,7 @@ final class SentencePieceEncoder: TokenEncoder {
             guard l >= 0, r >= 0 else { return }
             let piece = UnsafeRawBufferPointer(rebasing: s[starts[l]..<(starts[r] + lens[r])])
             guard let id = t.normalPieces.get(piece) else { return }
-            heap.push(score: t.model.pieces[Int(id)].score, left: l, size: piece.count, right: r)
+            heap.push(score: t.scores[Int(id)], left: l, size: piece.count, right: r)
         }
         for k in 1..<max(n, 1) { consider(k - 1, k) }
         while let top = heap.pop() {
@@ -203,23 +213,24 @@ final class SentencePieceEncoder: TokenEncoder {
             let mblen = min(b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4, size - start)
             let base = score[start]
             var single = false
-            var end = start + 1
-            while end <= size && end - start <= t.maxPieceBytes {
-                if let id = t.normalPieces.get(UnsafeRawBufferPointer(rebasing: s[start..<end])) {
-                    let p = t.model.pieces[Int(id)]
-                    if p.type != .unused {
-                        let length = end - start
-                        let pieceScore: Float = p.type == .userDefined ? Float(length) * t.maxScore - 0.1 : p.score
-                        let candidate = pieceScore + base
-                        if from[end] == -1 || candidate > score[end] {
-                            score[end] = candidate
-                            from[end] = start
-                            nodeID[end] = Int32(id)
-                        }
-                        if length == mblen { single = true }
-                    }
-                }
+            var node: Int32 = 0
+            var end = start
+            while end < size {
+                node = t.trie.child(node, s[end])
+                if node < 0 { break }
                 end += 1
+                let id = t.trie.pieceID(node)
+                if id >= 0 && t.types[Int(id)] != .unused {
+                    let length = end - start
+                    let pieceScore: Float = t.types[Int(id)] == .userDefined ? Float(length) * t.maxScore - 0.1 : t.scores[Int(id)]
+                    let candidate = pieceScore + base
+                    if from[end] == -1 || candidate > score[end] {
+                        score[end] = candidate
+                        from[end] = start
+                        nodeID[end] = id
+                    }
+                    if length == mblen { single = true }
+                }
             }
             if !single {
                 let candidate = unkScore + base
@@ -282,4 +293,64 @@ struct ScoreHeap {
         }
         return top
     }
+}
+
+/// A byte trie of pieces: children in one open-addressing table keyed by (node, byte), so a
+/// lattice step from one position costs one probe per byte and stops where no piece continues.
+struct PieceTrie: Sendable {
+    private var keys: [UInt64] = []
+    private var children: [Int32] = []
+    private var ids: [Int32] = [-1]
+    private var mask = 0
+    private var used = 0
+
+    init() { resize(1 << 12) }
+
+    private mutating func resize(_ size: Int) {
+        let oldKeys = keys, oldChildren = children
+        keys = [UInt64](repeating: .max, count: size)
+        children = [Int32](repeating: -1, count: size)
+        mask = size - 1
+        used = 0
+        for (k, c) in zip(oldKeys, oldChildren) where k != .max { put(k, c) }
+    }
+
+    @inline(__always) private func slot(_ key: UInt64) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask }
+
+    private mutating func put(_ key: UInt64, _ child: Int32) {
+        var i = slot(key)
+        while keys[i] != .max { i = (i + 1) & mask }
+        keys[i] = key
+        children[i] = child
+        used += 1
+    }
+
+    mutating func insert(_ bytes: [UInt8], id: Int32) {
+        var node: Int32 = 0
+        for b in bytes {
+            var next = child(node, b)
+            if next < 0 {
+                if (used + 1) * 2 > keys.count { resize(keys.count * 2) }
+                next = Int32(ids.count)
+                ids.append(-1)
+                put(UInt64(UInt32(node)) << 8 | UInt64(b), next)
+            }
+            node = next
+        }
+        if ids[Int(node)] < 0 { ids[Int(node)] = id }
+    }
+
+    @inline(__always)
+    func child(_ node: Int32, _ byte: UInt8) -> Int32 {
+        let key = UInt64(UInt32(node)) << 8 | UInt64(byte)
+        var i = slot(key)
+        while true {
+            let k = keys[i]
+            if k == key { return children[i] }
+            if k == .max { return -1 }
+            i = (i + 1) & mask
+        }
+    }
+
+    @inline(__always) func pieceID(_ node: Int32) -> Int32 { ids[Int(node)] }
 }
