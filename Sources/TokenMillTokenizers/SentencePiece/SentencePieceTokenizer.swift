@@ -22,6 +22,9 @@ public struct SentencePieceTokenizer: Tokenizer {
     let types: [SentencePieceModel.PieceType]
     /// NORMAL, USER_DEFINED and UNUSED pieces as a byte trie (Unigram's lattice).
     let trie: PieceTrie
+    /// True when no piece has '▁' after another character (models trained with
+    /// `split_by_whitespace`): BPE can then run word by word, with a cache, and give the same ids.
+    let wordwise: Bool
 
     public init(model: SentencePieceModel, name: String, fingerprint: String, path: String) throws {
         self.model = model
@@ -51,6 +54,15 @@ public struct SentencePieceTokenizer: Tokenizer {
         maxPieceBytes = pieceBytes.map(\.count).max() ?? 1
         scores = model.pieces.map(\.score)
         types = model.pieces.map(\.type)
+        wordwise = model.pieces.filter { $0.type != .userDefined }.allSatisfy { p in
+            let b = Array(p.piece.utf8)
+            var i = 3
+            while i + 3 <= b.count {
+                if b[i] == 0xE2 && b[i + 1] == 0x96 && b[i + 2] == 0x81 && !(b[i - 3] == 0xE2 && b[i - 2] == 0x96 && b[i - 1] == 0x81) { return false }
+                i += 1
+            }
+            return true
+        } && model.pieces.allSatisfy { $0.type != .userDefined }
         var t = PieceTrie()
         for (i, p) in model.pieces.enumerated() where [.normal, .userDefined, .unused].contains(p.type) { t.insert(pieceBytes[i], id: Int32(i)) }
         trie = t
@@ -118,6 +130,8 @@ import Glibc
 final class SentencePieceEncoder: TokenEncoder {
     let t: SentencePieceTokenizer
     var normalized: [UInt8] = []
+    var cache = PieceCache()
+    var segment: [UInt32] = []
 
     init(_ t: SentencePieceTokenizer) { self.t = t }
 
@@ -129,6 +143,7 @@ final class SentencePieceEncoder: TokenEncoder {
         previousUnknown = false
         norm.withUnsafeBytes { raw in
             switch t.model.modelType {
+            case .bpe where t.wordwise: bpeByWord(raw, into: &ids)
             case .bpe: bpe(raw, into: &ids)
             default: unigram(raw, into: &ids)
             }
@@ -151,6 +166,76 @@ final class SentencePieceEncoder: TokenEncoder {
         }
         if !previousUnknown { ids.append(UInt32(t.model.unkID)) }
         previousUnknown = true
+    }
+
+    /// BPE word by word (a word starts at a '▁' that follows another character), each word's
+    /// ids cached. Unknown pieces fuse across words as they would in one pass.
+    private func bpeByWord(_ s: UnsafeRawBufferPointer, into ids: inout [UInt32]) {
+        var start = 0
+        var i = 3
+        let n = s.count
+        let unk = UInt32(t.model.unkID)
+        func flush(_ end: Int) {
+            let word = UnsafeRawBufferPointer(rebasing: s[start..<end])
+            let h = PieceCache.hash(word)
+            var part = segment
+            segment = []
+            part.removeAll(keepingCapacity: true)
+            if !cache.appendCached(word, hash: h, to: &part) {
+                previousUnknown = false
+                if word.count <= 48 { bpeShort(word, into: &part) } else { bpe(word, into: &part) }
+                cache.insert(word, hash: h, ids: part[...])
+            }
+            var from = 0
+            if !t.model.byteFallback, part.first == unk, ids.last == unk { from = 1 }
+            ids.append(contentsOf: part[from...])
+            segment = part
+            start = end
+        }
+        while i + 3 <= n {
+            if s[i] == 0xE2 && s[i + 1] == 0x96 && s[i + 2] == 0x81 && !(s[i - 3] == 0xE2 && s[i - 2] == 0x96 && s[i - 1] == 0x81) {
+                flush(i)
+                i += 3
+            } else {
+                i += 1
+            }
+        }
+        if start < n { flush(n) }
+    }
+
+    /// The same merges for a short word without a heap: pair scores in a small array, the best
+    /// (highest score, leftmost) merged, its neighbours rescored.
+    private func bpeShort(_ s: UnsafeRawBufferPointer, into ids: inout [UInt32]) {
+        var bounds = [Int](); bounds.reserveCapacity(s.count + 1)
+        var i = 0
+        while i < s.count {
+            bounds.append(i)
+            let b = s[i]
+            i += min(b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4, s.count - i)
+        }
+        bounds.append(s.count)
+        // Symbol k spans bounds[k]..<bounds[k + 1].
+        @inline(__always) func pairScore(_ k: Int) -> Float? {
+            guard let id = t.normalPieces.get(UnsafeRawBufferPointer(rebasing: s[bounds[k]..<bounds[k + 2]])) else { return nil }
+            return t.scores[Int(id)]
+        }
+        var scores = (0..<max(0, bounds.count - 2)).map { pairScore($0) }
+        while true {
+            var best = -1
+            var bestScore = -Float.infinity
+            for k in 0..<scores.count {
+                if let sc = scores[k], best < 0 || sc > bestScore { best = k; bestScore = sc }
+            }
+            if best < 0 { break }
+            bounds.remove(at: best + 1)
+            scores.remove(at: best)
+            if best < scores.count { scores[best] = pairScore(best) }
+            if best > 0 { scores[best - 1] = pairScore(best - 1) }
+        }
+        for k in 0..<(bounds.count - 1) {
+            let piece = UnsafeRawBufferPointer(rebasing: s[bounds[k]..<bounds[k + 1]])
+            emit(piece, id: t.allPieces.get(piece), into: &ids)
+        }
     }
 
     /// sentencepiece's BPE: characters, then repeatedly the adjacent pair whose concatenation is a
