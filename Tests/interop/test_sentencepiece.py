@@ -2,49 +2,15 @@
 shared Mistral model (BPE, byte fallback) and for Unigram models trained here by sentencepiece
 (nmt_nfkc normalization, with and without byte fallback), on the shared corpora and 100,000
 seeded random strings."""
-import gzip
-import json
-import os
-import pathlib
-import subprocess
-
 import pytest
 import sentencepiece as spm
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared" / "corpora"
-FIXTURES = ROOT / "Tests" / "Fixtures" / "tokenizers"
-BIN = os.environ.get("TOKENMILL_BIN", str(ROOT / ".build" / "debug" / "tokenmill"))
-
-
-def corpus(name):
-    with gzip.open(SHARED / name, "rt", encoding="utf-8") as f:
-        return [json.loads(line)["text"] for line in f]
+from helpers import SHARED, corpus, first_difference, ours, texts_file
 
 
 @pytest.fixture(scope="module")
 def texts(tmp_path_factory):
-    with gzip.open(FIXTURES / "random_strings.jsonl.gz", "rt", encoding="utf-8") as f:
-        random_strings = [json.loads(line) for line in f]
-    all_texts = corpus("en/python_docs.jsonl.gz") + corpus("it/debian_docs_it.jsonl.gz") + random_strings
-    path = tmp_path_factory.mktemp("sp") / "texts.jsonl"
-    with open(path, "w", encoding="utf-8") as f:
-        for t in all_texts:
-            f.write(json.dumps({"text": t}, ensure_ascii=False) + "\n")
-    return all_texts, path
-
-
-def ours(model, jsonl):
-    out = subprocess.run([BIN, "encode", "--tokenizer", str(model), "--field", "text", "--json", str(jsonl)],
-                         check=True, capture_output=True, text=True).stdout
-    return [json.loads(line) for line in out.splitlines()]
-
-
-def first_difference(a, b):
-    for i, (x, y) in enumerate(zip(a, b)):
-        if x != y:
-            return i
-    return None if len(a) == len(b) else min(len(a), len(b))
+    return texts_file(tmp_path_factory.mktemp("sp"))
 
 
 def test_mistral_ids_equal_sentencepiece(texts):

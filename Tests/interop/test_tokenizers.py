@@ -2,61 +2,28 @@
 `tokenizers` and tiktoken run here, on the shared corpora and 100,000 seeded random strings;
 training byte-identical to HF's BpeTrainer at 8k and 32k; HF loads the tokenizer.json we write."""
 import gzip
-import json
-import os
-import pathlib
 import subprocess
-
 import sys
 
 import pytest
 from tokenizers import Tokenizer
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from helpers import BIN, FIXTURES, ROOT, SHARED, corpus, first_difference, ours, texts_file
+
 sys.path.insert(0, str(ROOT / "scripts"))
 from reference_tokenizers import cl100k as reference_cl100k, train_hf  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "corpora"
-FIXTURES = ROOT / "Tests" / "Fixtures" / "tokenizers"
-BIN = os.environ.get("TOKENMILL_BIN", str(ROOT / ".build" / "debug" / "tokenmill"))
 CLAUDE = SHARED / "tokenizers" / "anthropic_claude_v1_tokenizer.json"
 CL100K = SHARED / "tokenizers" / "cl100k_base.tiktoken"
 
 
-def corpus(name):
-    with gzip.open(SHARED / name, "rt", encoding="utf-8") as f:
-        return [json.loads(line)["text"] for line in f]
-
-
 @pytest.fixture(scope="module")
 def texts(tmp_path_factory):
-    """The English and Italian corpora and the random strings, as one JSONL our CLI reads."""
-    with gzip.open(FIXTURES / "random_strings.jsonl.gz", "rt", encoding="utf-8") as f:
-        random_strings = [json.loads(line) for line in f]
-    assert len(random_strings) == 100_000
-    all_texts = corpus("en/python_docs.jsonl.gz") + corpus("it/debian_docs_it.jsonl.gz") + random_strings
-    path = tmp_path_factory.mktemp("texts") / "texts.jsonl"
-    with open(path, "w", encoding="utf-8") as f:
-        for t in all_texts:
-            f.write(json.dumps({"text": t}, ensure_ascii=False) + "\n")
-    return all_texts, path
-
-
-def ours(tokenizer, jsonl, *extra):
-    out = subprocess.run([BIN, "encode", "--tokenizer", str(tokenizer), "--field", "text", "--json", *extra, str(jsonl)],
-                         check=True, capture_output=True, text=True).stdout
-    return [json.loads(line) for line in out.splitlines()]
+    return texts_file(tmp_path_factory.mktemp("texts"))
 
 
 def cl100k():
     return reference_cl100k(CL100K)
-
-
-def first_difference(a, b):
-    for i, (x, y) in enumerate(zip(a, b)):
-        if x != y:
-            return i
-    return None if len(a) == len(b) else min(len(a), len(b))
 
 
 def test_claude_tokenizer_json_ids_equal_hf(texts):

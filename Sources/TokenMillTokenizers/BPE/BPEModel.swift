@@ -183,13 +183,13 @@ public struct BPEModel: Sendable {
         var prev = [Int32](repeating: 0, count: n)
         var alive = [Bool](repeating: true, count: n)
         for i in 0..<n { next[i] = i + 1 < n ? Int32(i + 1) : -1; prev[i] = Int32(i - 1) }
-        var heap = MinHeap()
+        var heap = BinaryHeap<RankedPosition>()
         for i in 0..<(n - 1) {
             let r = pairs.lookup(syms[i], syms[i + 1])
-            if r != UInt64.max { heap.push(r, Int32(i)) }
+            if r != UInt64.max { heap.push(RankedPosition(key: r, pos: Int32(i))) }
         }
-        while let (key, pos32) = heap.pop() {
-            let pos = Int(pos32)
+        while let top = heap.pop() {
+            let key = top.key, pos = Int(top.pos)
             guard alive[pos], next[pos] >= 0 else { continue }
             let right = Int(next[pos])
             guard pairs.lookup(syms[pos], syms[right]) == key else { continue }
@@ -200,11 +200,11 @@ public struct BPEModel: Sendable {
             if prev[pos] >= 0 {
                 let p = Int(prev[pos])
                 let r = pairs.lookup(syms[p], syms[pos])
-                if r != UInt64.max { heap.push(r, Int32(p)) }
+                if r != UInt64.max { heap.push(RankedPosition(key: r, pos: Int32(p))) }
             }
             if next[pos] >= 0 {
                 let r = pairs.lookup(syms[pos], syms[Int(next[pos])])
-                if r != UInt64.max { heap.push(r, Int32(pos)) }
+                if r != UInt64.max { heap.push(RankedPosition(key: r, pos: Int32(pos))) }
             }
         }
         var out: [UInt32] = []
@@ -221,47 +221,9 @@ struct BPEScratch {
     var ranks: [UInt64] = []
 }
 
-/// A binary min-heap of (key, position), ordered by key then position.
-struct MinHeap {
-    private var keys: [UInt64] = []
-    private var positions: [Int32] = []
-
-    @inline(__always) private func less(_ a: Int, _ b: Int) -> Bool {
-        keys[a] != keys[b] ? keys[a] < keys[b] : positions[a] < positions[b]
-    }
-
-    mutating func push(_ key: UInt64, _ pos: Int32) {
-        keys.append(key)
-        positions.append(pos)
-        var i = keys.count - 1
-        while i > 0 {
-            let p = (i - 1) / 2
-            if !less(i, p) { break }
-            keys.swapAt(i, p)
-            positions.swapAt(i, p)
-            i = p
-        }
-    }
-
-    mutating func pop() -> (UInt64, Int32)? {
-        guard !keys.isEmpty else { return nil }
-        let top = (keys[0], positions[0])
-        let last = keys.count - 1
-        keys.swapAt(0, last)
-        positions.swapAt(0, last)
-        keys.removeLast()
-        positions.removeLast()
-        var i = 0
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var m = i
-            if l < keys.count && less(l, m) { m = l }
-            if r < keys.count && less(r, m) { m = r }
-            if m == i { break }
-            keys.swapAt(i, m)
-            positions.swapAt(i, m)
-            i = m
-        }
-        return top
-    }
+/// A merge candidate of `mergeWithHeap`: lowest (rank, id) key first, then leftmost.
+struct RankedPosition: HeapElement {
+    var key: UInt64
+    var pos: Int32
+    static func before(_ a: Self, _ b: Self) -> Bool { a.key != b.key ? a.key < b.key : a.pos < b.pos }
 }

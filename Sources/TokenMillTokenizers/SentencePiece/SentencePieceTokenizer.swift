@@ -256,12 +256,12 @@ final class SentencePieceEncoder: TokenEncoder {
         let n = starts.count
         var next = (0..<n).map { $0 + 1 < n ? $0 + 1 : -1 }
         var prev = (0..<n).map { $0 - 1 }
-        var heap = ScoreHeap()
+        var heap = BinaryHeap<ScoredPair>()
         func consider(_ l: Int, _ r: Int) {
             guard l >= 0, r >= 0 else { return }
             let piece = UnsafeRawBufferPointer(rebasing: s[starts[l]..<(starts[r] + lens[r])])
             guard let id = t.normalPieces.get(piece) else { return }
-            heap.push(score: t.scores[Int(id)], left: l, size: piece.count, right: r)
+            heap.push(ScoredPair(score: t.scores[Int(id)], left: l, size: piece.count, right: r))
         }
         for k in 1..<max(n, 1) { consider(k - 1, k) }
         while let top = heap.pop() {
@@ -339,45 +339,13 @@ final class SentencePieceEncoder: TokenEncoder {
     }
 }
 
-/// sentencepiece's BPE agenda: highest score first, then the leftmost pair.
-struct ScoreHeap {
-    struct Item { var score: Float; var left: Int; var size: Int; var right: Int }
-    private var items: [Item] = []
-
-    @inline(__always) private func before(_ a: Item, _ b: Item) -> Bool {
-        a.score != b.score ? a.score > b.score : a.left < b.left
-    }
-
-    mutating func push(score: Float, left: Int, size: Int, right: Int) {
-        items.append(Item(score: score, left: left, size: size, right: right))
-        var i = items.count - 1
-        while i > 0 {
-            let p = (i - 1) / 2
-            if !before(items[i], items[p]) { break }
-            items.swapAt(i, p)
-            i = p
-        }
-    }
-
-    mutating func pop() -> Item? {
-        guard !items.isEmpty else { return nil }
-        let top = items[0]
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var i = 0
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < items.count && before(items[l], items[m]) { m = l }
-                if r < items.count && before(items[r], items[m]) { m = r }
-                if m == i { break }
-                items.swapAt(i, m)
-                i = m
-            }
-        }
-        return top
-    }
+/// sentencepiece's BPE agenda entry: highest score first, then the leftmost pair.
+struct ScoredPair: HeapElement {
+    var score: Float
+    var left: Int
+    var size: Int
+    var right: Int
+    static func before(_ a: Self, _ b: Self) -> Bool { a.score != b.score ? a.score > b.score : a.left < b.left }
 }
 
 /// A byte trie of pieces: children in one open-addressing table keyed by (node, byte), so a

@@ -131,10 +131,10 @@ public final class BPETrainer {
                 }
             }
         }
-        var heap = MergeHeap()
+        var heap = BinaryHeap<MergeCandidate>()
         for (key, p) in posIndex {
             let c = pairCounts.get(key)
-            if c > 0 { heap.push(count: UInt64(c), pair: key, pos: Int32(p)) }
+            if c > 0 { heap.push(MergeCandidate(count: UInt64(c), pair: key, pos: Int32(p))) }
         }
         posIndex = [:]
 
@@ -145,7 +145,7 @@ public final class BPETrainer {
             let current = pairCounts.get(top.pair)
             if top.count != UInt64(max(current, 0)) || current < 0 {
                 top.count = UInt64(max(current, 0))
-                heap.push(count: top.count, pair: top.pair, pos: top.pos)
+                heap.push(MergeCandidate(count: top.count, pair: top.pair, pos: top.pos))
                 continue
             }
             if top.count < 1 || options.minFrequency > top.count { break }
@@ -197,7 +197,7 @@ public final class BPETrainer {
             }
             for (key, p) in newPositions {
                 let c = pairCounts.get(key)
-                if c > 0 { heap.push(count: UInt64(c), pair: key, pos: Int32(p)) } else { posLists[p] = [] }
+                if c > 0 { heap.push(MergeCandidate(count: UInt64(c), pair: key, pos: Int32(p))) } else { posLists[p] = [] }
             }
         }
         return TrainedBPE(options: options, tokens: tokens, specialCount: specialCount, merges: merges)
@@ -215,43 +215,10 @@ public final class BPETrainer {
     }
 }
 
-/// Max-heap of merge candidates: highest count first, then the smallest pair.
-struct MergeHeap {
-    struct Entry { var count: UInt64; var pair: UInt64; var pos: Int32 }
-    private var items: [Entry] = []
-
-    @inline(__always) private func before(_ x: Entry, _ y: Entry) -> Bool {
-        x.count != y.count ? x.count > y.count : x.pair < y.pair
-    }
-
-    mutating func push(count: UInt64, pair: UInt64, pos: Int32) {
-        items.append(Entry(count: count, pair: pair, pos: pos))
-        var i = items.count - 1
-        while i > 0 {
-            let p = (i - 1) / 2
-            if !before(items[i], items[p]) { break }
-            items.swapAt(i, p)
-            i = p
-        }
-    }
-
-    mutating func pop() -> Entry? {
-        guard !items.isEmpty else { return nil }
-        let top = items[0]
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var i = 0
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < items.count && before(items[l], items[m]) { m = l }
-                if r < items.count && before(items[r], items[m]) { m = r }
-                if m == i { break }
-                items.swapAt(i, m)
-                i = m
-            }
-        }
-        return top
-    }
+/// A merge candidate of training: highest count first, then the smallest pair.
+struct MergeCandidate: HeapElement {
+    var count: UInt64
+    var pair: UInt64
+    var pos: Int32
+    static func before(_ x: Self, _ y: Self) -> Bool { x.count != y.count ? x.count > y.count : x.pair < y.pair }
 }
