@@ -2,6 +2,7 @@
 `tokenizers` and tiktoken run here, on the shared corpora and 100,000 seeded random strings;
 training byte-identical to HF's BpeTrainer at 8k and 32k; HF loads the tokenizer.json we write."""
 import gzip
+import json
 import subprocess
 import sys
 
