@@ -22,7 +22,6 @@ enum PieceMode {
 /// One thread's encoder for a `BPETokenizer`.
 final class BPEEncoder: TokenEncoder {
     let t: BPETokenizer
-    private let splitWorkspace = PatternSplitter.Workspace()
     private let normWorkspace = UnicodeNormalizer.Workspace()
     private var state: EncoderState? = EncoderState()
 
@@ -180,13 +179,13 @@ final class BPEEncoder: TokenEncoder {
         while k < t.splitters.count && t.splitters[k] == nil { k += 1 }
         guard k < t.splitters.count, let splitter = t.splitters[k] else { encodePiece(text, into: &ids, &st, mode); return }
         if !t.splitters[(k + 1)...].contains(where: { $0 != nil }) {
-            splitter.split(text, workspace: splitWorkspace) { a, b in
+            splitter.split(text) { a, b in
                 encodePiece(UnsafeRawBufferPointer(rebasing: text[a..<b]), into: &ids, &st, mode)
             }
             return
         }
         var ranges: [(Int, Int)] = []
-        splitter.split(text, workspace: splitWorkspace) { a, b in ranges.append((a, b)) }
+        splitter.split(text) { a, b in ranges.append((a, b)) }
         for (a, b) in ranges { split(UnsafeRawBufferPointer(rebasing: text[a..<b]), step: k + 1, into: &ids, &st, mode) }
     }
 

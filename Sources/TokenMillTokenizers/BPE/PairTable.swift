@@ -4,6 +4,15 @@ import Glibc
 import Darwin
 #endif
 
+/// The slot of a pair key (two ids in a `UInt64`) in a power-of-two open-addressing table:
+/// Fibonacci hashing, shared by the merge table, the trainer's pair counts and the piece trie.
+enum PairHash {
+    @inline(__always)
+    static func slot(_ key: UInt64, _ mask: Int) -> Int {
+        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+    }
+}
+
 /// Fixed-size storage of a read-only table. Encoders read it through a plain pointer, so the
 /// threads that share a tokenizer never touch a reference count on the hot path (atomic
 /// reference counting on a shared array buffer makes its cache line bounce between cores).
@@ -42,9 +51,7 @@ struct PairTable: @unchecked Sendable {
     }
 
     @inline(__always)
-    private static func slot(_ key: UInt64, _ mask: Int) -> Int {
-        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
-    }
+    private static func slot(_ key: UInt64, _ mask: Int) -> Int { PairHash.slot(key, mask) }
 
     /// Inserts unless the pair is present (the first — lowest-rank — merge of a pair wins).
     mutating func insertIfAbsent(_ a: UInt32, _ b: UInt32, rank: UInt32, id: UInt32) {

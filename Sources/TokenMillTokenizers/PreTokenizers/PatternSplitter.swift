@@ -72,18 +72,13 @@ public struct PatternSplitter: Sendable {
         }
     }
 
-    /// Kept for API stability: the byte-level matcher needs no buffers.
-    public final class Workspace {
-        public init() {}
-    }
-
     public let pattern: Pattern
     public init(_ pattern: Pattern) { self.pattern = pattern }
 
     /// Calls `body(start, end)` with the byte range of each piece of `text` (valid UTF-8), in order;
     /// the pieces cover the text.
     @inline(__always)
-    public func split(_ text: UnsafeRawBufferPointer, workspace: Workspace, _ body: (Int, Int) -> Void) {
+    public func split(_ text: UnsafeRawBufferPointer, _ body: (Int, Int) -> Void) {
         guard let base = text.baseAddress, !text.isEmpty else { return }
         UnicodeClasses.table.withUnsafeBufferPointer { table in
             let m = Matcher(t: base.assumingMemoryBound(to: UInt8.self), n: text.count, table: table.baseAddress!)

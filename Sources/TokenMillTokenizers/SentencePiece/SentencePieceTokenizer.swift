@@ -1,3 +1,4 @@
+import Foundation
 import TokenMillCore
 
 /// A SentencePiece model (`.model`, Unigram or BPE) with sentencepiece's encoding: normalize,
@@ -68,24 +69,15 @@ public struct SentencePieceTokenizer: Tokenizer {
         trie = t
     }
 
+    /// Reads a `.model` file once: parsed for the model, hashed for the fingerprint.
     public static func load(path: String) throws -> SentencePieceTokenizer {
-        let model = try SentencePieceModel.load(path: path)
-        let bytes = [UInt8](try Array(readBytes(path)))
-        return try SentencePieceTokenizer(model: model, name: String(path.split(separator: "/").last ?? ""),
-                                          fingerprint: SHA256Hasher.hex(bytes), path: path)
-    }
-
-    static func readBytes(_ path: String) throws -> [UInt8] {
-        guard let f = fopen(path, "rb") else { throw TokenMillError(.io, "\(path): cannot read") }
-        defer { fclose(f) }
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = fread(&buf, 1, buf.count, f)
-            if n <= 0 { break }
-            out.append(contentsOf: buf[0..<n])
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TokenMillError(.io, "\(path): cannot read the SentencePiece model")
         }
-        return out
+        let bytes = [UInt8](data)
+        return try SentencePieceTokenizer(model: try SentencePieceModel.parse(bytes, path: path),
+                                          name: String(path.split(separator: "/").last ?? ""),
+                                          fingerprint: SHA256Hasher.hex(bytes), path: path)
     }
 
     public var vocabularySize: Int { model.pieces.count }
@@ -122,10 +114,6 @@ public struct SentencePieceTokenizer: Tokenizer {
         return out
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 final class SentencePieceEncoder: TokenEncoder {
     let t: SentencePieceTokenizer
@@ -368,7 +356,7 @@ struct PieceTrie: Sendable {
         for (k, c) in zip(oldKeys, oldChildren) where k != .max { put(k, c) }
     }
 
-    @inline(__always) private func slot(_ key: UInt64) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask }
+    @inline(__always) private func slot(_ key: UInt64) -> Int { PairHash.slot(key, mask) }
 
     private mutating func put(_ key: UInt64, _ child: Int32) {
         var i = slot(key)

@@ -85,9 +85,7 @@ struct PairCounts {
         mask = size - 1
     }
 
-    @inline(__always) private func slot(_ key: UInt64) -> Int {
-        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
-    }
+    @inline(__always) private func slot(_ key: UInt64) -> Int { PairHash.slot(key, mask) }
 
     @inline(__always)
     func get(_ key: UInt64) -> Int64 {
