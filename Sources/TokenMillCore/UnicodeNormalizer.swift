@@ -101,3 +101,43 @@ public struct UnicodeNormalizer: Sendable {
         }
     }
 }
+
+extension UnicodeNormalizer {
+    /// The normalized form of a sequence of code points (for building normalization tables; no
+    /// ASCII shortcut). Reuses `workspace`'s buffers.
+    public func normalize(scalars: [UInt32], workspace: Workspace) -> [UInt32] {
+        let code: Int32
+        switch form {
+        case .nfc: code = Int32(TM_NFC)
+        case .nfd: code = Int32(TM_NFD)
+        case .nfkc: code = Int32(TM_NFKC)
+        case .nfkd: code = Int32(TM_NFKD)
+        }
+        workspace.a.removeAll(keepingCapacity: true)
+        for c in scalars {
+            if c >= 0x10000 {
+                let v = c - 0x10000
+                workspace.a.append(UInt16(0xD800 + (v >> 10)))
+                workspace.a.append(UInt16(0xDC00 + (v & 0x3FF)))
+            } else {
+                workspace.a.append(UInt16(c))
+            }
+        }
+        let count = UnicodeNormalizer.transform(&workspace.a, &workspace.b) { src, len, dst, cap, more in
+            tm_normalize(code, src, len, dst, cap, more)
+        }
+        var out: [UInt32] = []
+        var i = 0
+        while i < count {
+            let u = UInt32(workspace.b[i])
+            if u >= 0xD800 && u < 0xDC00 && i + 1 < count {
+                out.append(0x10000 + ((u - 0xD800) << 10) + (UInt32(workspace.b[i + 1]) - 0xDC00))
+                i += 2
+            } else {
+                out.append(u)
+                i += 1
+            }
+        }
+        return out
+    }
+}
