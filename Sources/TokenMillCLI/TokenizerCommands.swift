@@ -144,11 +144,11 @@ func readFile(_ path: String) throws -> Data {
 struct TrainTokenizerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train-tokenizer",
-        abstract: "Train a byte-level BPE tokenizer (the same tokenizer.json as Hugging Face's BpeTrainer).")
+        abstract: "Train a byte-level BPE tokenizer (the same tokenizer.json as Hugging Face's BpeTrainer) or a SentencePiece Unigram model (.model + .vocab).")
 
     @Option(help: "Train on this recipe's sources (instead of files).") var recipe: String?
     @Argument(help: "JSONL or text files, folders or globs.") var files: [String] = []
-    @Option(help: "Model type (bpe).") var model: String = "bpe"
+    @Option(help: "Model type: bpe (byte-level, tokenizer.json) or unigram (SentencePiece .model).") var model: String = "bpe"
     @Option(name: .customLong("vocab-size"), help: "Vocabulary size, specials and the 256 bytes included.") var vocabSize: Int = 32000
     @Option(name: .customLong("min-frequency"), help: "Stop when the best pair is rarer than this.") var minFrequency: UInt64 = 0
     @Option(name: .customLong("special-token"), help: "A special token (repeatable; ids from 0 in this order).") var specialTokens: [String] = []
@@ -161,9 +161,23 @@ struct TrainTokenizerCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Where to write tokenizer.json.") var output: String
     @Option(help: "Also write a tiktoken rank file here.") var tiktoken: String?
     @Flag(help: "Print nothing but errors.") var quiet = false
+    @OptionGroup var unigram: UnigramOptions
+
+    struct UnigramOptions: ParsableArguments {
+        @Option(name: .customLong("character-coverage"), help: "Unigram: share of characters the alphabet must cover.") var characterCoverage: Float = 0.9995
+        @Flag(name: .customLong("byte-fallback"), help: "Unigram: add the 256 <0xXX> byte pieces.") var byteFallback = false
+        @Option(name: .customLong("max-piece-length"), help: "Unigram: longest piece, in characters.") var maxPieceLength: Int = 16
+        @Flag(name: .customLong("split-digits"), help: "Unigram: every digit is its own piece.") var splitDigits = false
+        @Option(name: .customLong("user-defined-symbol"), help: "Unigram: a USER_DEFINED piece (repeatable).") var userDefined: [String] = []
+        @Option(name: .customLong("control-symbol"), help: "Unigram: a CONTROL piece (repeatable).") var control: [String] = []
+        @Option(name: .customLong("input-sentence-size"), help: "Unigram: train on a seeded sample of this many sentences (0 = all).") var inputSentenceSize: Int = 0
+        @Option(help: "Unigram: seed of the sentence sample.") var seed: UInt64 = 0
+        @Option(help: "Unigram: nmt_nfkc, nfkc or identity.") var normalization: String = "nmt_nfkc"
+        @Option(name: .customLong("pad-id"), help: "Unigram: id of <pad> (-1: none).") var padID: Int = -1
+    }
 
     func run() throws {
-        guard model == "bpe" else { throw TokenMillError(.unsupported, "--model \(model): only bpe is supported") }
+        guard model == "bpe" || model == "unigram" else { throw TokenMillError(.unsupported, "--model \(model): use bpe or unigram") }
         guard let p = PatternSplitter.Pattern(rawValue: pattern) else {
             throw TokenMillError(.invalidConfiguration, "--pattern \(pattern): use one of \(PatternSplitter.Pattern.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -178,6 +192,7 @@ struct TrainTokenizerCommand: ParsableCommand {
             guard !files.isEmpty else { throw TokenMillError(.invalidConfiguration, "give --recipe or input files") }
             corpus = try TrainingCorpus(files: files, field: field, textMode: mode)
         }
+        if model == "unigram" { return try trainUnigram(corpus) }
         let options = BPETrainerOptions(vocabSize: vocabSize, minFrequency: minFrequency, specialTokens: specialTokens,
                                         pattern: p, normalizers: nfkc ? [.unicode(.nfkc)] : [])
         let trainer = BPETrainer(options: options)
@@ -195,6 +210,66 @@ struct TrainTokenizerCommand: ParsableCommand {
         if !quiet {
             let total = Date().timeIntervalSince(start)
             print("trained \(output): \(trained.tokens.count) tokens, \(trained.merges.count) merges from \(documents) documents (\(String(format: "%.1f", Double(bytes) / 1e6)) MB, \(trainer.distinctWords) distinct words); counting \(String(format: "%.2f", counted.timeIntervalSince(start))) s, merges \(String(format: "%.2f", total - counted.timeIntervalSince(start))) s")
+        }
+    }
+}
+
+extension TrainTokenizerCommand {
+    /// SentencePiece Unigram: each line of each document is a sentence (as sentencepiece reads
+    /// text files). Writes the `.model`, the `.vocab` beside it and `ENCODE.meta.json`.
+    func trainUnigram(_ corpus: TrainingCorpus) throws {
+        guard output.hasSuffix(".model") else { throw TokenMillError(.invalidConfiguration, "-o \(output): a Unigram model is written as a .model file") }
+        var o = UnigramTrainer.Options()
+        o.vocabSize = vocabSize
+        o.characterCoverage = unigram.characterCoverage
+        o.byteFallback = unigram.byteFallback
+        o.maxSentencePieceLength = unigram.maxPieceLength
+        o.splitDigits = unigram.splitDigits
+        o.userDefinedSymbols = unigram.userDefined
+        o.controlSymbols = unigram.control + specialTokens
+        o.inputSentenceSize = unigram.inputSentenceSize
+        o.seed = unigram.seed
+        o.normalization = unigram.normalization
+        o.padID = unigram.padID
+        o.jobs = max(1, jobs)
+        let start = Date()
+        var sentences: [[UInt8]] = []
+        var documents = 0, bytes = 0
+        try corpus.forEachBatch { batch in
+            for doc in batch {
+                documents += 1
+                bytes += doc.count
+                for line in doc.split(separator: 0x0A, omittingEmptySubsequences: true) { sentences.append(Array(line)) }
+            }
+        }
+        var trainer = UnigramTrainer(options: o)
+        let model = try trainer.train(sentences: sentences)
+        let data = model.serialized()
+        try AtomicFileWriter.write(data, to: output)
+        let stem = String(output.dropLast(".model".count))
+        try AtomicFileWriter.write(model.vocabText(), to: stem + ".vocab")
+        let folder = (output as NSString).deletingLastPathComponent
+        let meta: JSONValue = .object([
+            ("tokenizer", .string((output as NSString).lastPathComponent)),
+            ("tokenizer_sha256", .string(SHA256Hasher.hex(data))),
+            ("model_type", .string("unigram")),
+            ("vocab_size", .int(Int64(model.pieces.count))),
+            ("character_coverage", .double(Double(o.characterCoverage))),
+            ("byte_fallback", .bool(o.byteFallback)),
+            ("normalization", .string(o.normalization)),
+            ("add_dummy_prefix", .bool(true)),
+            ("remove_extra_whitespaces", .bool(true)),
+            ("split_digits", .bool(o.splitDigits)),
+            ("max_sentencepiece_length", .int(Int64(o.maxSentencePieceLength))),
+            ("input_sentence_size", .int(Int64(o.inputSentenceSize))),
+            ("seed", .int(Int64(bitPattern: o.seed))),
+            ("sentences", .int(Int64(trainer.progress.sentences))),
+            ("sentences_too_long", .int(Int64(trainer.progress.skippedTooLong))),
+        ])
+        try AtomicFileWriter.write(meta.serialized(pretty: true, trailingNewline: true), to: (folder.isEmpty ? "." : folder) + "/ENCODE.meta.json")
+        if !quiet {
+            let p = trainer.progress
+            print("trained \(output): \(model.pieces.count) pieces (Unigram) from \(documents) documents (\(String(format: "%.1f", Double(bytes) / 1e6)) MB, \(p.sentences) sentences, \(p.skippedTooLong) longer than 4192 bytes skipped, \(p.words) distinct words, \(p.requiredChars) required characters, \(p.seedPieces) seed pieces, \(p.rounds) EM rounds) in \(String(format: "%.2f", Date().timeIntervalSince(start))) s")
         }
     }
 }

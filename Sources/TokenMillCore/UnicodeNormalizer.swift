@@ -141,3 +141,32 @@ extension UnicodeNormalizer {
         return out
     }
 }
+
+extension UnicodeNormalizer {
+    /// The ICU script code of a code point (0 Common, 1 Inherited, 17 Han, 20 Hiragana,
+    /// 22 Katakana, …), or -1.
+    public static func script(_ scalar: UInt32) -> Int32 { tm_script(scalar) }
+}
+
+extension UnicodeNormalizer {
+    /// The NFKD form of one code point, or nil when it is its own NFKD form (fast: no string
+    /// normalization).
+    public static func nfkdMapping(_ scalar: UInt32) -> [UInt32]? {
+        var buffer = [UInt16](repeating: 0, count: 64)
+        let n = Int(buffer.withUnsafeMutableBufferPointer { tm_nfkd_mapping(scalar, $0.baseAddress!, 64) })
+        if n < 0 { return nil }
+        var out: [UInt32] = []
+        var i = 0
+        while i < n {
+            let u = UInt32(buffer[i])
+            if u >= 0xD800 && u < 0xDC00 && i + 1 < n {
+                out.append(0x10000 + ((u - 0xD800) << 10) + (UInt32(buffer[i + 1]) - 0xDC00))
+                i += 2
+            } else {
+                out.append(u)
+                i += 1
+            }
+        }
+        return out
+    }
+}

@@ -13,4 +13,12 @@ int32_t tm_normalize(int form, const uint16_t *src, int32_t len, uint16_t *dst, 
 /* Full lowercase mapping (root locale), same conventions. */
 int32_t tm_to_lower(const uint16_t *src, int32_t len, uint16_t *dst, int32_t cap, int *needed_more);
 
+/* ICU script code of a code point (USCRIPT_COMMON = 0, USCRIPT_INHERITED = 1, HAN = 17,
+   HIRAGANA = 20, KATAKANA = 22), or -1. */
+int32_t tm_script(uint32_t cp);
+
+/* The full NFKD decomposition of one code point (UTF-16, into dst), or -1 when it has none (it
+   is its own NFKD form); -2 on an ICU error. Much faster than normalizing a string. */
+int32_t tm_nfkd_mapping(uint32_t cp, uint16_t *dst, int32_t cap);
+
 #endif

@@ -80,7 +80,7 @@ struct DoubleArrayBuilder {
             while true {
                 if slot < 0 { grow(to: units.count); slot = tail - 255 }
                 base = slot ^ labels[0]
-                if base & 0xFF != 0xFF {
+                if base & 0xFF != 0xFF && base != 0 && base != position[n] {
                     grow(to: base | 0xFF)
                     if !usedBase[base] && labels.allSatisfy({ !used[base ^ $0] && (base ^ $0) != 0 }) { break }
                 }

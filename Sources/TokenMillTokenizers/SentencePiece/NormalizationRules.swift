@@ -25,14 +25,15 @@ public enum NormalizationRules {
 
     public static func buildNFKC() -> CharsMap {
         let ws = UnicodeNormalizer.Workspace()
-        let nfkcForm = UnicodeNormalizer(.nfkc), nfkdForm = UnicodeNormalizer(.nfkd), nfcForm = UnicodeNormalizer(.nfc)
+        let nfcForm = UnicodeNormalizer(.nfc)
         var map: CharsMap = [:]
         var decomposed = Set<[UInt32]>()
         var normToOrig: [UInt32: [UInt32]] = [:]
         for cp in UInt32(1)...0x10FFFF where isUnicodeChar(cp) {
-            let nfkc = nfkcForm.normalize(scalars: [cp], workspace: ws)
+            // A code point without an NFKD mapping is its own NFKD and NFKC form.
+            guard let nfkd = UnicodeNormalizer.nfkdMapping(cp) else { normToOrig[cp, default: []].append(cp); continue }
+            let nfkc = nfcForm.normalize(scalars: nfkd, workspace: ws)
             if nfkc != [cp] { map[[cp]] = nfkc }
-            let nfkd = nfkdForm.normalize(scalars: [cp], workspace: ws)
             if nfkd.count == 1 { normToOrig[nfkd[0], default: []].append(cp) } else { decomposed.insert(nfkd) }
         }
         for nfkd in decomposed.sorted(by: { $0.lexicographicallyPrecedes($1) }) {

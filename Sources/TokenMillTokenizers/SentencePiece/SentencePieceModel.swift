@@ -33,6 +33,28 @@ public struct SentencePieceModel: Sendable {
     public var unkSurface = " \u{2047} "
     public var normalizer = Normalizer()
     public var denormalizer: Normalizer?
+    /// The training options to record in `trainer_spec` when writing a model we trained.
+    public var trainer: TrainerRecord?
+
+    /// Training options kept in `trainer_spec` (besides the fields above).
+    public struct TrainerRecord: Sendable, Equatable {
+        public var characterCoverage: Float = 0.9995
+        public var inputSentenceSize = 0
+        public var seedSentencePieceSize = 1_000_000
+        public var shrinkingFactor: Float = 0.75
+        public var maxSentenceLength = 4192
+        public var numThreads = 1
+        public var numSubIterations = 2
+        public var maxSentencePieceLength = 16
+        public var splitByUnicodeScript = true
+        public var splitByNumber = true
+        public var splitByWhitespace = true
+        public var splitDigits = false
+        public var controlSymbols: [String] = []
+        public var userDefinedSymbols: [String] = []
+        public var seed: UInt64 = 0
+        public init() {}
+    }
 
     public static func load(path: String) throws -> SentencePieceModel {
         guard let data = FileManager.default.contents(atPath: path) else {
