@@ -32,9 +32,10 @@ test-swift:
 	$(SWIFT) build --product tokenmill
 	$(SWIFT) test
 
-# Interop: numpy reads our shards (run after test-swift, which builds the debug binary).
-test-interop:
-	TOKENMILL_BIN=$(CURDIR)/.build/debug/tokenmill python3 -m pytest -q Tests/interop
+# Interop: numpy, HF tokenizers, tiktoken and sentencepiece against our CLI (the release build:
+# training tokenizers is the slow part of these tests).
+test-interop: build
+	TOKENMILL_BIN=$(CURDIR)/.build/release/tokenmill python3 -m pytest -q Tests/interop
 
 bench: deps build
 	@[ -x /usr/bin/time ] || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq time >/dev/null; }

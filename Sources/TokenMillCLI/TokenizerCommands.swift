@@ -289,3 +289,18 @@ struct CPUClock {
         (Date().timeIntervalSince(wall), CPUClock.processCPU() - cpu)
     }
 }
+
+/// Regenerates the committed nmt_nfkc rules (`NmtNFKCBlob.swift`) from this machine's ICU.
+struct BuildCharsmapCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build-charsmap",
+        abstract: "Write NmtNFKCBlob.swift: SentencePiece's nmt_nfkc rules built from ICU (a maintainer's command).",
+        shouldDisplay: false)
+
+    @Option(name: .shortAndLong, help: "Where to write the Swift source.") var output: String = "Sources/TokenMillTokenizers/SentencePiece/NmtNFKCBlob.swift"
+
+    func run() throws {
+        try AtomicFileWriter.write(try NormalizationRules.nmtNFKCSwiftSource(), to: output)
+        print("wrote \(output)")
+    }
+}

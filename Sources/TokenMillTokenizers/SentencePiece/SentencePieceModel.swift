@@ -36,14 +36,14 @@ public struct SentencePieceModel: Sendable {
     /// The training options to record in `trainer_spec` when writing a model we trained.
     public var trainer: TrainerRecord?
 
-    /// Training options kept in `trainer_spec` (besides the fields above).
+    /// Training options kept in `trainer_spec` (besides the fields above). Not the thread count:
+    /// it does not change the model, and the file must not depend on it.
     public struct TrainerRecord: Sendable, Equatable {
         public var characterCoverage: Float = 0.9995
         public var inputSentenceSize = 0
         public var seedSentencePieceSize = 1_000_000
         public var shrinkingFactor: Float = 0.75
         public var maxSentenceLength = 4192
-        public var numThreads = 1
         public var numSubIterations = 2
         public var maxSentencePieceLength = 16
         public var splitByUnicodeScript = true

@@ -39,7 +39,6 @@ extension SentencePieceModel {
             if r.inputSentenceSize > 0 { t.tag(11, 0); t.varint(UInt64(r.inputSentenceSize)) }
             t.int(14, r.seedSentencePieceSize)
             t.float(15, r.shrinkingFactor)
-            t.int(16, r.numThreads)
             t.int(17, r.numSubIterations)
             t.int(18, r.maxSentenceLength)
             t.int(20, r.maxSentencePieceLength)

@@ -13,6 +13,9 @@ struct SentencePieceNormalizer: Sendable {
     /// Pieces passed through unnormalized (USER_DEFINED), longest first.
     let userDefined: [[UInt8]]
     static let spaceSymbol: [UInt8] = [0xE2, 0x96, 0x81]
+    /// ASCII bytes that need no rule lookup when the next byte is ASCII too (or the text ends):
+    /// no rule is that byte alone, and none starts with it followed by an ASCII byte.
+    let plainASCII: [Bool]
 
     init(spec: SentencePieceModel.Normalizer, treatWhitespaceAsSuffix: Bool, userDefined: [String], path: String) throws {
         self.spec = spec
@@ -22,6 +25,7 @@ struct SentencePieceNormalizer: Sendable {
         if blob.isEmpty {
             units = []
             replacements = []
+            plainASCII = [Bool](repeating: true, count: 128)
             return
         }
         guard blob.count >= 4 else { throw TokenMillError(.corruptInput, "\(path): normalizer_spec.precompiled_charsmap: \(blob.count) bytes, too short") }
@@ -38,6 +42,18 @@ struct SentencePieceNormalizer: Sendable {
         }
         units = u
         replacements = Array(blob[(4 + trieSize)...])
+        var plain = [Bool](repeating: true, count: 128)
+        func offset(_ x: UInt32) -> Int { Int((x >> 10) << ((x & (1 << 9)) >> 6)) }
+        let root = offset(u[0])
+        for b in 1..<128 {
+            let node = root ^ b
+            guard node < u.count, Int(u[node] & ((1 << 31) | 0xFF)) == b else { continue }
+            if (u[node] >> 8) & 1 == 1 { plain[b] = false; continue }
+            let base = node ^ offset(u[node])
+            for c in 0..<128 where (base ^ c) < u.count && Int(u[base ^ c] & ((1 << 31) | 0xFF)) == c { plain[b] = false }
+        }
+        plain[0] = false
+        plainASCII = plain
     }
 
     /// The longest rule matching at the start of `input`: (bytes consumed, replacement offset).
@@ -100,10 +116,10 @@ struct SentencePieceNormalizer: Sendable {
         let space: [UInt8] = spec.escapeWhitespaces ? Self.spaceSymbol : [0x20]
         if !treatWhitespaceAsSuffix && spec.addDummyPrefix { out.append(contentsOf: space) }
         var prevSpace = spec.removeExtraWhitespaces
-        let fastASCII = units.isEmpty && userDefined.isEmpty
+        let fastASCII = userDefined.isEmpty
         while !input.isEmpty {
-            // Plain ASCII without rules or user symbols: one byte at a time, no lookups.
-            if fastASCII && input[0] < 0x80 {
+            // Plain ASCII that no rule can touch (and no user symbols): one byte at a time.
+            if fastASCII && input[0] < 0x80 && plainASCII[Int(input[0])] && (input.count == 1 || input[1] < 0x80) {
                 let c = input[0]
                 if !(prevSpace && c == 0x20) {
                     if spec.escapeWhitespaces && c == 0x20 { out.append(contentsOf: Self.spaceSymbol) } else { out.append(c) }

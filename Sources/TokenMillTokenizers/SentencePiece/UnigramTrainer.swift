@@ -109,35 +109,41 @@ public struct UnigramTrainer {
         // 2. Normalize, count characters and words (per job, merged: integer sums).
         let metaStrings = meta.map(\.piece).filter { !$0.isEmpty }.map { Array($0.utf8) }
         let jobs = max(1, min(o.jobs, max(1, selected.count / 1000)))
-        var partCounts = [[[UInt8]: Int64]](repeating: [:], count: jobs)
-        var partChars = [[UInt32: Int64]](repeating: [:], count: jobs)
+        var partCounts = [WordCounter?](repeating: nil, count: jobs)
+        var partChars = [[Int64]](repeating: [], count: jobs)
         let splitWords = o.splitByWhitespace
         let suffix = o.treatWhitespaceAsSuffix
-        partCounts.withUnsafeMutableBufferPointer { pc in
-            partChars.withUnsafeMutableBufferPointer { pch in
-                nonisolated(unsafe) let pc = pc, pch = pch
-                DispatchQueue.concurrentPerform(iterations: jobs) { j in
-                    var words: [[UInt8]: Int64] = [:]
-                    var chars: [UInt32: Int64] = [:]
-                    var buffer: [UInt8] = []
-                    let lo = chosen.count * j / jobs, hi = chosen.count * (j + 1) / jobs
-                    for k in lo..<hi {
-                        buffer.removeAll(keepingCapacity: true)
-                        var text = input[chosen[k]]
-                        if !metaStrings.isEmpty { text = Self.replacing(metaStrings, in: text, with: 0x09) }
-                        text.withUnsafeBytes { normalizer.normalize($0, into: &buffer) }
-                        if buffer.isEmpty { continue }
-                        Self.forEachScalar(buffer) { c, _, _ in if c != 0 && c != 0x20 { chars[c, default: 0] += 1 } }
-                        Self.forEachWord(buffer, split: splitWords, suffix: suffix) { words[Array($0), default: 0] += 1 }
+        partChars.withUnsafeMutableBufferPointer { pch in
+          partCounts.withUnsafeMutableBufferPointer { pc in
+            nonisolated(unsafe) let pch = pch, pc = pc
+            DispatchQueue.concurrentPerform(iterations: jobs) { j in
+                let words = WordCounter()
+                var chars = [Int64](repeating: 0, count: 0x110000)
+                var buffer: [UInt8] = []
+                let lo = chosen.count * j / jobs, hi = chosen.count * (j + 1) / jobs
+                for k in lo..<hi {
+                    buffer.removeAll(keepingCapacity: true)
+                    if metaStrings.isEmpty {
+                        input[chosen[k]].withUnsafeBytes { normalizer.normalize($0, into: &buffer) }
+                    } else {
+                        Self.replacing(metaStrings, in: input[chosen[k]], with: 0x09).withUnsafeBytes { normalizer.normalize($0, into: &buffer) }
                     }
-                    pc[j] = words
-                    pch[j] = chars
+                    if buffer.isEmpty { continue }
+                    Self.forEachScalar(buffer) { c, _, _ in if c != 0 && c != 0x20 && c < 0x110000 { chars[Int(c)] += 1 } }
+                    buffer.withUnsafeBytes { raw in
+                        Self.forEachWord(buffer, split: splitWords, suffix: suffix) { w in
+                            words.add(UnsafeRawBufferPointer(rebasing: raw[w.startIndex..<w.endIndex]))
+                        }
+                    }
                 }
+                pc[j] = words
+                pch[j] = chars
             }
+          }
         }
         mark("normalized and counted")
         var charCounts: [UInt32: Int64] = [:]
-        for part in partChars { charCounts.merge(part, uniquingKeysWith: +) }
+        for part in partChars { for (c, n) in part.enumerated() where n > 0 { charCounts[UInt32(c), default: 0] += n } }
         partChars = []
 
         // 3. Required characters: the most frequent until `character_coverage` is reached.
@@ -156,27 +162,33 @@ public struct UnigramTrainer {
         }
 
         // 4. Rare characters become U+2585 in the words; duplicates merge.
-        var merged: [[UInt8]: Int64] = [:]
+        let merged = WordCounter()
         for part in partCounts {
-            for (w, n) in part {
-                var clean = true
-                Self.forEachScalar(w[...]) { c, _, _ in if !requiredSet.contains(c) { clean = false } }
-                if clean { merged[w, default: 0] += n; continue }
-                var out: [UInt8] = []
-                Self.forEachScalar(w[...]) { c, s, e in
-                    if requiredSet.contains(c) { out += w[s..<e] } else { UTF8Repair.appendScalar(Self.unkChar, to: &out) }
+            guard let part else { continue }
+            part.arena.withUnsafeBytes { arena in
+                for e in 0..<part.count {
+                    let w = part.word(e)
+                    var clean = true
+                    Self.forEachScalar(w) { c, _, _ in if !requiredSet.contains(c) { clean = false } }
+                    if clean { merged.add(UnsafeRawBufferPointer(rebasing: arena[w.startIndex..<w.endIndex]), count: part.counts[e]); continue }
+                    var out: [UInt8] = []
+                    Self.forEachScalar(w) { c, s, e in
+                        if requiredSet.contains(c) { out += w[s..<e] } else { UTF8Repair.appendScalar(Self.unkChar, to: &out) }
+                    }
+                    out.withUnsafeBytes { merged.add($0, count: part.counts[e]) }
                 }
-                merged[out, default: 0] += n
             }
         }
         partCounts = []
         var words = Words()
-        for (w, n) in merged.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key.lexicographicallyPrecedes($1.key) }) {
-            words.bytes += w
-            words.offsets.append(words.bytes.count)
-            words.counts.append(n)
+        let order = (0..<merged.count).sorted { a, b in
+            merged.counts[a] != merged.counts[b] ? merged.counts[a] > merged.counts[b] : merged.word(a).lexicographicallyPrecedes(merged.word(b))
         }
-        merged = [:]
+        for e in order {
+            words.bytes += merged.word(e)
+            words.offsets.append(words.bytes.count)
+            words.counts.append(Int64(merged.counts[e]))
+        }
         progress.words = words.count
         guard words.count > 0 else { throw TokenMillError(.invalidConfiguration, "no training text left after normalization") }
 
@@ -272,6 +284,7 @@ public struct UnigramTrainer {
             }
             taken[id] = Meta(id: id, piece: piece, type: type)
         }
+        guard o.unkID >= 0 else { throw TokenMillError(.invalidConfiguration, "unk_id \(o.unkID): <unk> must have an id (0 by default)") }
         try put(o.unkID, "<unk>", .unknown)
         try put(o.bosID, "<s>", .control)
         try put(o.eosID, "</s>", .control)
@@ -323,7 +336,6 @@ public struct UnigramTrainer {
         t.seedSentencePieceSize = o.seedSentencePieceSize
         t.shrinkingFactor = o.shrinkingFactor
         t.maxSentenceLength = o.maxSentenceLength
-        t.numThreads = o.jobs
         t.numSubIterations = o.numSubIterations
         t.maxSentencePieceLength = o.maxSentencePieceLength
         t.splitByUnicodeScript = o.splitByUnicodeScript
@@ -388,10 +400,13 @@ public struct UnigramTrainer {
     }
 
     static func replacing(_ needles: [[UInt8]], in text: [UInt8], with byte: UInt8) -> [UInt8] {
+        var first = [Bool](repeating: false, count: 256)
+        for n in needles { first[Int(n[0])] = true }
         var out: [UInt8] = []
         out.reserveCapacity(text.count)
         var i = 0
         outer: while i < text.count {
+            if !first[Int(text[i])] { out.append(text[i]); i += 1; continue }
             for n in needles where n.count <= text.count - i && text[i..<(i + n.count)].elementsEqual(n) {
                 out.append(byte)
                 i += n.count
@@ -540,6 +555,10 @@ public struct UnigramTrainer {
         let scores: [Float]
         let minScore: Float
         let maxLength: Int
+        let probabilities: [Double]
+        let unkProbability: Double
+        /// Words up to this many bytes run forward-backward on plain probabilities.
+        let linearLimit: Int
 
         init(_ pieces: [Piece]) {
             var t = PieceTrie()
@@ -548,6 +567,9 @@ public struct UnigramTrainer {
             scores = pieces.map(\.score)
             minScore = scores.min() ?? 0
             maxLength = pieces.map(\.bytes.count).max() ?? 1
+            probabilities = scores.map { exp(Double($0)) }
+            unkProbability = exp(Double(minScore - UnigramTrainer.unkPenalty))
+            linearLimit = Int(600 / max(1, -Double(minScore - UnigramTrainer.unkPenalty)))
         }
 
         /// Calls `body(start, end, id)` for every piece in `w` (id -1: an unknown character).
@@ -576,6 +598,7 @@ public struct UnigramTrainer {
         }
 
         @inline(__always) func score(_ id: Int32) -> Float { id >= 0 ? scores[Int(id)] : minScore - UnigramTrainer.unkPenalty }
+        @inline(__always) func probability(_ id: Int32) -> Double { id >= 0 ? probabilities[Int(id)] : unkProbability }
     }
 
     static let fixedPointScale = Double(1 << 20)
@@ -599,17 +622,35 @@ public struct UnigramTrainer {
                         edges.removeAll(keepingCapacity: true)
                         lattice.forEachEdge(w) { s, e, id in edges.append((Int32(s), Int32(e), id)) }
                         alpha.removeAll(keepingCapacity: true)
-                        alpha.append(contentsOf: repeatElement(-Double.infinity, count: w.count + 1))
                         beta.removeAll(keepingCapacity: true)
-                        beta.append(contentsOf: repeatElement(-Double.infinity, count: w.count + 1))
-                        alpha[0] = 0
-                        for (s, e, id) in edges { alpha[Int(e)] = logAdd(alpha[Int(e)], alpha[Int(s)] + Double(lattice.score(id))) }
-                        beta[w.count] = 0
-                        for (s, e, id) in edges.reversed() { beta[Int(s)] = logAdd(beta[Int(s)], beta[Int(e)] + Double(lattice.score(id))) }
-                        let z = alpha[w.count]
-                        for (s, e, id) in edges where id >= 0 {
-                            let m = exp(alpha[Int(s)] + Double(lattice.score(id)) + beta[Int(e)] - z)
-                            acc[Int(id)] &+= Int64((freq * m * Self.fixedPointScale).rounded())
+                        if w.count <= lattice.linearLimit {
+                            // Short words: probabilities themselves, only multiplications (no path
+                            // has more edges than bytes, each above the unknown's probability, so
+                            // no product underflows).
+                            alpha.append(contentsOf: repeatElement(0, count: w.count + 1))
+                            beta.append(contentsOf: repeatElement(0, count: w.count + 1))
+                            alpha[0] = 1
+                            for (s, e, id) in edges { alpha[Int(e)] += alpha[Int(s)] * lattice.probability(id) }
+                            beta[w.count] = 1
+                            for (s, e, id) in edges.reversed() { beta[Int(s)] += beta[Int(e)] * lattice.probability(id) }
+                            let z = alpha[w.count]
+                            let scale = freq * Self.fixedPointScale / z
+                            for (s, e, id) in edges where id >= 0 {
+                                let m = alpha[Int(s)] * lattice.probability(id) * beta[Int(e)]
+                                acc[Int(id)] &+= Int64((m * scale).rounded())
+                            }
+                        } else {
+                            alpha.append(contentsOf: repeatElement(-Double.infinity, count: w.count + 1))
+                            beta.append(contentsOf: repeatElement(-Double.infinity, count: w.count + 1))
+                            alpha[0] = 0
+                            for (s, e, id) in edges { alpha[Int(e)] = logAdd(alpha[Int(e)], alpha[Int(s)] + Double(lattice.score(id))) }
+                            beta[w.count] = 0
+                            for (s, e, id) in edges.reversed() { beta[Int(s)] = logAdd(beta[Int(s)], beta[Int(e)] + Double(lattice.score(id))) }
+                            let z = alpha[w.count]
+                            for (s, e, id) in edges where id >= 0 {
+                                let m = exp(alpha[Int(s)] + Double(lattice.score(id)) + beta[Int(e)] - z)
+                                acc[Int(id)] &+= Int64((freq * m * Self.fixedPointScale).rounded())
+                            }
                         }
                         i += jobs
                     }
