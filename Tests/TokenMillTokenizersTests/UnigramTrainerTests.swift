@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import TokenMillTokenizers
 
-@Suite(.serialized) struct UnigramTrainerTests {
+@Suite struct UnigramTrainerTests {
     /// Lines of the first documents of the shared English corpus.
     static let sentences: [[UInt8]] = {
         let docs = (try? readJSONLines(sharedTokenizers + "/../en/python_docs.jsonl.gz")) ?? []
