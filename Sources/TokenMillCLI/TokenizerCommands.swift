@@ -254,7 +254,7 @@ extension TrainTokenizerCommand {
             ("tokenizer_sha256", .string(SHA256Hasher.hex(data))),
             ("model_type", .string("unigram")),
             ("vocab_size", .int(Int64(model.pieces.count))),
-            ("character_coverage", .double(Double(o.characterCoverage))),
+            ("character_coverage", .double(Double("\(o.characterCoverage)") ?? Double(o.characterCoverage))),
             ("byte_fallback", .bool(o.byteFallback)),
             ("normalization", .string(o.normalization)),
             ("add_dummy_prefix", .bool(true)),
