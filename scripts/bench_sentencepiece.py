@@ -17,6 +17,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_tokenizers import timed  # noqa: E402  (wall seconds, peak RSS MiB, stdout, stderr)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(os.path.dirname(ROOT), "shared", "corpora")
 BIN = os.path.join(ROOT, ".build", "release", "tokenmill")
@@ -31,14 +34,6 @@ spm.SentencePieceTrainer.train(input=sys.argv[1], model_prefix=sys.argv[2], voca
                                num_threads=2, minloglevel=2)
 print(json.dumps({"wall": time.time() - t0, "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 '''
-
-
-def timed(cmd):
-    p = subprocess.run(["/usr/bin/time", "-v"] + cmd, capture_output=True, text=True, check=True)
-    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", p.stderr)
-    seconds = int(wall.group(1) or 0) * 3600 + int(wall.group(2)) * 60 + float(wall.group(3))
-    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr).group(1)) / 1024
-    return seconds, rss
 
 
 def main():
@@ -76,7 +71,7 @@ def main():
                     f.write(line + "\n")
     p = subprocess.run([sys.executable, "-c", SPM_TRAIN, lines, os.path.join(work, "spm")], capture_output=True, text=True, check=True)
     ref = json.loads(p.stdout)
-    wall, rss = timed([BIN, "train-tokenizer", "--model", "unigram", "--vocab-size", "32000", "--text-mode", "file",
+    wall, rss, _, _ = timed([BIN, "train-tokenizer", "--model", "unigram", "--vocab-size", "32000", "--text-mode", "file",
                        "--jobs", "2", "--quiet", "-o", os.path.join(work, "ours.model"), lines])
     rows.append(("train Unigram 32k (2 threads), wall", f"{ref['wall']:.1f} s", f"{wall:.1f} s", f"{wall / ref['wall']:.2f}× spm's time"))
     rows.append(("train Unigram 32k, peak RSS", f"{ref['rss_mib']:.0f} MiB", f"{rss:.0f} MiB", f"{rss / ref['rss_mib']:.2f}× spm's RSS"))

@@ -11,6 +11,16 @@ public struct UnicodeNormalizer: Sendable {
     public let form: Form
     public init(_ form: Form) { self.form = form }
 
+    /// The shim's code for `form`.
+    var icuForm: Int32 {
+        switch form {
+        case .nfc: Int32(TM_NFC)
+        case .nfd: Int32(TM_NFD)
+        case .nfkc: Int32(TM_NFKC)
+        case .nfkd: Int32(TM_NFKD)
+        }
+    }
+
     /// Reusable UTF-16 buffers (one per thread).
     public final class Workspace {
         var a: [UInt16] = []
@@ -21,13 +31,7 @@ public struct UnicodeNormalizer: Sendable {
     /// Appends the normalized form of `text` (valid UTF-8) to `out`.
     public func normalize(_ text: UnsafeRawBufferPointer, into out: inout [UInt8], workspace: Workspace) {
         if text.allSatisfy({ $0 < 0x80 }) { out.append(contentsOf: text); return }
-        let code: Int32
-        switch form {
-        case .nfc: code = Int32(TM_NFC)
-        case .nfd: code = Int32(TM_NFD)
-        case .nfkc: code = Int32(TM_NFKC)
-        case .nfkd: code = Int32(TM_NFKD)
-        }
+        let code = icuForm
         UnicodeNormalizer.toUTF16(text, into: &workspace.a)
         let count = UnicodeNormalizer.transform(&workspace.a, &workspace.b) { src, len, dst, cap, more in
             tm_normalize(code, src, len, dst, cap, more)
@@ -106,13 +110,7 @@ extension UnicodeNormalizer {
     /// The normalized form of a sequence of code points (for building normalization tables; no
     /// ASCII shortcut). Reuses `workspace`'s buffers.
     public func normalize(scalars: [UInt32], workspace: Workspace) -> [UInt32] {
-        let code: Int32
-        switch form {
-        case .nfc: code = Int32(TM_NFC)
-        case .nfd: code = Int32(TM_NFD)
-        case .nfkc: code = Int32(TM_NFKC)
-        case .nfkd: code = Int32(TM_NFKD)
-        }
+        let code = icuForm
         workspace.a.removeAll(keepingCapacity: true)
         for c in scalars {
             if c >= 0x10000 {

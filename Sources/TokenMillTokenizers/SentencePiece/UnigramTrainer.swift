@@ -603,63 +603,81 @@ public struct UnigramTrainer {
 
     static let fixedPointScale = Double(1 << 20)
 
-    /// Expected piece counts over all words (forward-backward), summed in fixed point.
-    func expectedCounts(_ pieces: [Piece], _ words: Words) -> [Double] {
-        let lattice = Lattice(pieces)
+    /// Per-thread buffers of the lattice passes.
+    struct Scratch {
+        var alpha: [Double] = [], beta: [Double] = []
+        var edges: [(Int32, Int32, Int32)] = []
+        var best: [Double] = [], back: [(Int32, Int32)] = []
+    }
+
+    /// Runs `body(index, word, &sums, &scratch)` for every word on the option's threads (words
+    /// dealt round-robin, one `Int64` array of `size` sums per thread) and adds the arrays up:
+    /// integer sums, so the result does not depend on the number of threads.
+    func sumOverWords(_ words: Words, size: Int,
+                      _ body: (Int, UnsafeBufferPointer<UInt8>, inout [Int64], inout Scratch) -> Void) -> [Int64] {
         let jobs = max(1, min(options.jobs, words.count / 1000 + 1))
         var parts = [[Int64]](repeating: [], count: jobs)
-        parts.withUnsafeMutableBufferPointer { parts in
-            nonisolated(unsafe) let parts = parts
+        withoutActuallyEscaping(body) { body in
+          parts.withUnsafeMutableBufferPointer { parts in
+            nonisolated(unsafe) let parts = parts, body = body
             DispatchQueue.concurrentPerform(iterations: jobs) { j in
-                var acc = [Int64](repeating: 0, count: pieces.count)
-                var alpha: [Double] = [], beta: [Double] = []
-                var edges: [(Int32, Int32, Int32)] = []
+                var acc = [Int64](repeating: 0, count: size)
+                var scratch = Scratch()
                 words.bytes.withUnsafeBufferPointer { all in
                     var i = j
                     while i < words.count {
-                        let w = UnsafeBufferPointer(rebasing: all[words.offsets[i]..<words.offsets[i + 1]])
-                        let freq = Double(words.counts[i])
-                        edges.removeAll(keepingCapacity: true)
-                        lattice.forEachEdge(w) { s, e, id in edges.append((Int32(s), Int32(e), id)) }
-                        alpha.removeAll(keepingCapacity: true)
-                        beta.removeAll(keepingCapacity: true)
-                        if w.count <= lattice.linearLimit {
-                            // Short words: probabilities themselves, only multiplications (no path
-                            // has more edges than bytes, each above the unknown's probability, so
-                            // no product underflows).
-                            alpha.append(contentsOf: repeatElement(0, count: w.count + 1))
-                            beta.append(contentsOf: repeatElement(0, count: w.count + 1))
-                            alpha[0] = 1
-                            for (s, e, id) in edges { alpha[Int(e)] += alpha[Int(s)] * lattice.probability(id) }
-                            beta[w.count] = 1
-                            for (s, e, id) in edges.reversed() { beta[Int(s)] += beta[Int(e)] * lattice.probability(id) }
-                            let z = alpha[w.count]
-                            let scale = freq * Self.fixedPointScale / z
-                            for (s, e, id) in edges where id >= 0 {
-                                let m = alpha[Int(s)] * lattice.probability(id) * beta[Int(e)]
-                                acc[Int(id)] &+= Int64((m * scale).rounded())
-                            }
-                        } else {
-                            alpha.append(contentsOf: repeatElement(-Double.infinity, count: w.count + 1))
-                            beta.append(contentsOf: repeatElement(-Double.infinity, count: w.count + 1))
-                            alpha[0] = 0
-                            for (s, e, id) in edges { alpha[Int(e)] = logAdd(alpha[Int(e)], alpha[Int(s)] + Double(lattice.score(id))) }
-                            beta[w.count] = 0
-                            for (s, e, id) in edges.reversed() { beta[Int(s)] = logAdd(beta[Int(s)], beta[Int(e)] + Double(lattice.score(id))) }
-                            let z = alpha[w.count]
-                            for (s, e, id) in edges where id >= 0 {
-                                let m = exp(alpha[Int(s)] + Double(lattice.score(id)) + beta[Int(e)] - z)
-                                acc[Int(id)] &+= Int64((freq * m * Self.fixedPointScale).rounded())
-                            }
-                        }
+                        body(i, UnsafeBufferPointer(rebasing: all[words.offsets[i]..<words.offsets[i + 1]]), &acc, &scratch)
                         i += jobs
                     }
                 }
                 parts[j] = acc
             }
+          }
         }
-        var total = [Int64](repeating: 0, count: pieces.count)
-        for p in parts { for k in 0..<total.count { total[k] &+= p[k] } }
+        var total = [Int64](repeating: 0, count: size)
+        for p in parts { for k in 0..<size { total[k] &+= p[k] } }
+        return total
+    }
+
+    /// Expected piece counts over all words (forward-backward), summed in fixed point.
+    func expectedCounts(_ pieces: [Piece], _ words: Words) -> [Double] {
+        let lattice = Lattice(pieces)
+        let total = sumOverWords(words, size: pieces.count) { i, w, acc, scratch in
+            let freq = Double(words.counts[i])
+            scratch.edges.removeAll(keepingCapacity: true)
+            lattice.forEachEdge(w) { s, e, id in scratch.edges.append((Int32(s), Int32(e), id)) }
+            scratch.alpha.removeAll(keepingCapacity: true)
+            scratch.beta.removeAll(keepingCapacity: true)
+            if w.count <= lattice.linearLimit {
+                // Short words: probabilities themselves, only multiplications (no path
+                // has more edges than bytes, each above the unknown's probability, so
+                // no product underflows).
+                scratch.alpha.append(contentsOf: repeatElement(0, count: w.count + 1))
+                scratch.beta.append(contentsOf: repeatElement(0, count: w.count + 1))
+                scratch.alpha[0] = 1
+                for (s, e, id) in scratch.edges { scratch.alpha[Int(e)] += scratch.alpha[Int(s)] * lattice.probability(id) }
+                scratch.beta[w.count] = 1
+                for (s, e, id) in scratch.edges.reversed() { scratch.beta[Int(s)] += scratch.beta[Int(e)] * lattice.probability(id) }
+                let z = scratch.alpha[w.count]
+                let scale = freq * Self.fixedPointScale / z
+                for (s, e, id) in scratch.edges where id >= 0 {
+                    let m = scratch.alpha[Int(s)] * lattice.probability(id) * scratch.beta[Int(e)]
+                    acc[Int(id)] &+= Int64((m * scale).rounded())
+                }
+            } else {
+                scratch.alpha.append(contentsOf: repeatElement(-Double.infinity, count: w.count + 1))
+                scratch.beta.append(contentsOf: repeatElement(-Double.infinity, count: w.count + 1))
+                scratch.alpha[0] = 0
+                for (s, e, id) in scratch.edges { scratch.alpha[Int(e)] = logAdd(scratch.alpha[Int(e)], scratch.alpha[Int(s)] + Double(lattice.score(id))) }
+                scratch.beta[w.count] = 0
+                for (s, e, id) in scratch.edges.reversed() { scratch.beta[Int(s)] = logAdd(scratch.beta[Int(s)], scratch.beta[Int(e)] + Double(lattice.score(id))) }
+                let z = scratch.alpha[w.count]
+                for (s, e, id) in scratch.edges where id >= 0 {
+                    let m = exp(scratch.alpha[Int(s)] + Double(lattice.score(id)) + scratch.beta[Int(e)] - z)
+                    acc[Int(id)] &+= Int64((freq * m * Self.fixedPointScale).rounded())
+                }
+            }
+        }
         return total.map { Double($0) / Self.fixedPointScale }
     }
 
@@ -725,28 +743,11 @@ public struct UnigramTrainer {
             }
         }
         // Viterbi frequencies over the words (integer counts: independent of the job count).
-        let jobs = max(1, min(options.jobs, words.count / 1000 + 1))
-        var parts = [[Int64]](repeating: [], count: jobs)
-        parts.withUnsafeMutableBufferPointer { parts in
-            nonisolated(unsafe) let parts = parts
-            DispatchQueue.concurrentPerform(iterations: jobs) { j in
-                var acc = [Int64](repeating: 0, count: pieces.count)
-                var best: [Double] = [], back: [(Int32, Int32)] = []
-                words.bytes.withUnsafeBufferPointer { all in
-                    var i = j
-                    while i < words.count {
-                        let w = UnsafeBufferPointer(rebasing: all[words.offsets[i]..<words.offsets[i + 1]])
-                        if let path = Self.viterbi(lattice, w, best: &best, back: &back) {
-                            for id in path where id >= 0 { acc[Int(id)] += words.counts[i] }
-                        }
-                        i += jobs
-                    }
-                }
-                parts[j] = acc
+        let freq = sumOverWords(words, size: pieces.count) { i, w, acc, scratch in
+            if let path = Self.viterbi(lattice, w, best: &scratch.best, back: &scratch.back) {
+                for id in path where id >= 0 { acc[Int(id)] += words.counts[i] }
             }
         }
-        var freq = [Int64](repeating: 0, count: pieces.count)
-        for p in parts { for k in 0..<freq.count { freq[k] += p[k] } }
         let vsum = Double(words.counts.reduce(0, +))
         let sum = Double(freq.reduce(0, +))
         let logSum = log(sum)
