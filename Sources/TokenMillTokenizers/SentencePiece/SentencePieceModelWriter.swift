@@ -79,15 +79,6 @@ extension SentencePieceModel {
         pieces.map { "\($0.piece)\t\(Self.formatScore($0.score))\n" }.joined()
     }
 
-    /// A float as C++'s `ostream << float` prints it (6 significant digits, %g style).
-    static func formatScore(_ v: Float) -> String {
-        if v == 0 { return "0" }
-        var s = String(format: "%.6g", Double(v))
-        if s.contains("e") {
-            // %g writes e-05; ostream does the same: keep as is.
-            return s
-        }
-        if s.contains(".") { while s.hasSuffix("0") { s.removeLast() }; if s.hasSuffix(".") { s.removeLast() } }
-        return s
-    }
+    /// A float as C++'s `ostream << float` prints it: `%g`, 6 significant digits.
+    static func formatScore(_ v: Float) -> String { String(format: "%g", Double(v)) }
 }
