@@ -30,7 +30,10 @@ def test_mistral_ids_equal_sentencepiece(texts):
 def test_unigram_trained_by_sentencepiece_ids_equal(texts, tmp_path, vocab, byte_fallback):
     all_texts, path = texts
     train = tmp_path / "train.txt"
-    train.write_text("\n".join(t.replace("\n", " ") for t in corpus("en/python_docs.jsonl.gz")), encoding="utf-8")
+    # One sentence per line (sentencepiece skips lines over 4,192 bytes: whole documents would
+    # leave too little text for a 32k vocabulary).
+    train.write_text("".join(line + "\n" for t in corpus("en/python_docs.jsonl.gz") for line in t.split("\n") if line),
+                     encoding="utf-8")
     prefix = tmp_path / "uni"
     spm.SentencePieceTrainer.train(input=str(train), model_prefix=str(prefix), vocab_size=vocab, model_type="unigram",
                                    byte_fallback=byte_fallback, num_threads=2, minloglevel=2)
