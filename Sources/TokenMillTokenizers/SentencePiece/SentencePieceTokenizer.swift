@@ -23,6 +23,10 @@ public struct SentencePieceTokenizer: Tokenizer {
     let types: [SentencePieceModel.PieceType]
     /// NORMAL, USER_DEFINED and UNUSED pieces as a byte trie (Unigram's lattice).
     let trie: PieceTrie
+    /// The same pieces as a double array (Unigram models): a lattice step is an XOR and a label
+    /// check instead of a hash probe. The value of a key is its lattice id: the piece id, or -1
+    /// for UNUSED pieces, which the lattice skips. Empty when a piece cannot be a key (NUL byte).
+    let pieceArray: [UInt32]
     /// True when no piece has '▁' after another character (models trained with
     /// `split_by_whitespace`): BPE can then run word by word, with a cache, and give the same ids.
     let wordwise: Bool
@@ -67,6 +71,13 @@ public struct SentencePieceTokenizer: Tokenizer {
         var t = PieceTrie()
         for (i, p) in model.pieces.enumerated() where [.normal, .userDefined, .unused].contains(p.type) { t.insert(pieceBytes[i], id: Int32(i)) }
         trie = t
+        var keys: [([UInt8], UInt32)] = []
+        var seen = Set<[UInt8]>()
+        for (i, p) in model.pieces.enumerated() where [.normal, .userDefined, .unused].contains(p.type) && seen.insert(pieceBytes[i]).inserted {
+            keys.append((pieceBytes[i], UInt32(i)))
+        }
+        pieceArray = model.modelType == .unigram && !keys.contains(where: { $0.0.isEmpty || $0.0.contains(0) })
+            ? ((try? DoubleArrayBuilder.build(keys)) ?? []) : []
     }
 
     /// Reads a `.model` file once: parsed for the model, hashed for the fingerprint.
@@ -270,6 +281,8 @@ final class SentencePieceEncoder: TokenEncoder {
         }
     }
 
+    @inline(__always) static func offset(_ u: UInt32) -> Int { Int((u >> 10) << ((u & (1 << 9)) >> 6)) }
+
     /// sentencepiece's optimized Viterbi: for each end position the best path, candidates taken in
     /// order of start position and length, a later one replacing only a strictly better score;
     /// a position with no one-character piece gets an unknown node scored min − 10.
@@ -280,30 +293,51 @@ final class SentencePieceEncoder: TokenEncoder {
         var from = [Int](repeating: -1, count: size + 1)
         var nodeID = [Int32](repeating: -1, count: size + 1)
         let unkScore = t.minScore - 10
+        let units = t.pieceArray
+        var matches: [(Int, Int32)] = []
+        matches.reserveCapacity(64)
         var start = 0
         while start < size {
             let b = s[start]
             let mblen = min(b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4, size - start)
             let base = score[start]
-            var single = false
-            var node: Int32 = 0
-            var end = start
-            while end < size {
-                node = t.trie.child(node, s[end])
-                if node < 0 { break }
-                end += 1
-                let id = t.trie.pieceID(node)
-                if id >= 0 && t.types[Int(id)] != .unused {
-                    let length = end - start
-                    let pieceScore: Float = t.types[Int(id)] == .userDefined ? Float(length) * t.maxScore - 0.1 : t.scores[Int(id)]
-                    let candidate = pieceScore + base
-                    if from[end] == -1 || candidate > score[end] {
-                        score[end] = candidate
-                        from[end] = start
-                        nodeID[end] = id
-                    }
-                    if length == mblen { single = true }
+            // The pieces starting here, shortest first: (end, id).
+            matches.removeAll(keepingCapacity: true)
+            if !units.isEmpty {
+                // Double-array walk (Darts-clone layout): child = node ^ byte, checked by label.
+                var node = Self.offset(units[0])
+                var end = start
+                while end < size {
+                    let c = Int(s[end])
+                    node ^= c
+                    let unit = units[node]
+                    if Int(unit & ((1 << 31) | 0xFF)) != c { break }
+                    node ^= Self.offset(unit)
+                    end += 1
+                    if (unit >> 8) & 1 == 1 { matches.append((end, Int32(units[node] & ((1 << 31) - 1)))) }
                 }
+            } else {
+                var node: Int32 = 0
+                var end = start
+                while end < size {
+                    node = t.trie.child(node, s[end])
+                    if node < 0 { break }
+                    end += 1
+                    let id = t.trie.pieceID(node)
+                    if id >= 0 { matches.append((end, id)) }
+                }
+            }
+            var single = false
+            for (end, id) in matches where t.types[Int(id)] != .unused {
+                let length = end - start
+                let pieceScore: Float = t.types[Int(id)] == .userDefined ? Float(length) * t.maxScore - 0.1 : t.scores[Int(id)]
+                let candidate = pieceScore + base
+                if from[end] == -1 || candidate > score[end] {
+                    score[end] = candidate
+                    from[end] = start
+                    nodeID[end] = id
+                }
+                if length == mblen { single = true }
             }
             if !single {
                 let candidate = unkScore + base
