@@ -1,0 +1,135 @@
+import Dispatch
+import Foundation
+import TokenMillCore
+
+/// Seed pieces: sentencepiece's validity rules and the word-weighted suffix array.
+extension UnigramTrainer {
+    // MARK: - Seeds
+
+    /// sentencepiece's `IsValidSentencePiece` on a code-point string.
+    func isValidPiece(_ s: ArraySlice<UInt32>) -> Bool {
+        let o = options
+        guard !s.isEmpty, s.count <= o.maxSentencePieceLength else { return false }
+        var prevScript: Int32 = -2  // "any"
+        for (pos, c) in zip(0..., s) {
+            if c == Self.unkChar || c == 0 || c == 0x09 || c == 0x20 || c > 0x10FFFF || (0xD800...0xDFFF).contains(c) { return false }
+            if c == Self.wsChar {
+                if o.treatWhitespaceAsSuffix {
+                    if (o.splitByWhitespace && pos < s.count - 1) || (!o.splitByWhitespace && pos < s.count - 1 && pos == 0) { return false }
+                } else {
+                    if (o.splitByWhitespace && pos > 0) || (!o.splitByWhitespace && pos > 0 && pos == s.count - 1) { return false }
+                }
+                continue
+            }
+            var script = UnicodeNormalizer.script(c)
+            if script == 20 || script == 22 || c == 0x30FC { script = 17 } else if script == 1 { script = prevScript }
+            let isDigit = (0x30...0x39).contains(c) || (0xFF10...0xFF19).contains(c)
+            if !o.splitByNumber && isDigit { script = -2 }
+            if o.splitDigits && isDigit && s.count > 1 { return false }
+            if o.splitByUnicodeScript && script != -2 && prevScript != -2 && prevScript != script { return false }
+            prevScript = script
+        }
+        return true
+    }
+
+    /// Every character, and the `seed_sentencepiece_size` substrings with the highest
+    /// frequency × length among those that repeat with varied right contexts (the suffix
+    /// tree's internal nodes), as log probabilities.
+    func makeSeedPieces(_ words: Words) -> [Piece] {
+        // Code points of all words, each followed by a 0 boundary; weights per position.
+        var text: [UInt32] = []
+        var weight: [Int64] = []
+        var wordEnd: [Int32] = []
+        text.reserveCapacity(words.bytes.count + words.count)
+        var allChars: [UInt32: Int64] = [:]
+        for w in 0..<words.count {
+            let n = words.counts[w]
+            let start = text.count
+            Self.forEachScalar(words.word(w)) { c, _, _ in
+                text.append(c)
+                if c != Self.unkChar { allChars[c, default: 0] += n }
+            }
+            let end = text.count
+            for _ in start..<end { weight.append(n); wordEnd.append(Int32(end)) }
+            text.append(0)
+            weight.append(0)
+            wordEnd.append(Int32(end))
+        }
+        let cap = options.maxSentencePieceLength + 1
+        // Suffixes (word-bounded, compared on their first `cap` characters).
+        var sa: [Int32] = []
+        sa.reserveCapacity(text.count)
+        for i in 0..<text.count where text[i] != 0 { sa.append(Int32(i)) }
+        text.withUnsafeBufferPointer { t in
+            wordEnd.withUnsafeBufferPointer { we in
+                sa.sort { a, b in
+                    let ea = min(Int(we[Int(a)]), Int(a) + cap), eb = min(Int(we[Int(b)]), Int(b) + cap)
+                    var i = Int(a), j = Int(b)
+                    while i < ea && j < eb {
+                        if t[i] != t[j] { return t[i] < t[j] }
+                        i += 1; j += 1
+                    }
+                    if (i < ea) != (j < eb) { return i == ea }
+                    return a < b
+                }
+            }
+        }
+        func lcp(_ a: Int32, _ b: Int32) -> Int {
+            let ea = min(Int(wordEnd[Int(a)]), Int(a) + cap), eb = min(Int(wordEnd[Int(b)]), Int(b) + cap)
+            var i = Int(a), j = Int(b), n = 0
+            while i < ea && j < eb && text[i] == text[j] { i += 1; j += 1; n += 1 }
+            return n
+        }
+        var lcps = [Int](repeating: 0, count: sa.count + 1)
+        for i in 1..<max(1, sa.count) { lcps[i] = lcp(sa[i - 1], sa[i]) }
+        var prefix = [Int64](repeating: 0, count: sa.count + 1)
+        for i in 0..<sa.count { prefix[i + 1] = prefix[i] + weight[Int(sa[i])] }
+
+        var candidates: [(start: Int32, length: Int32, score: Int64)] = []
+        func consider(_ start: Int32, _ length: Int, _ freq: Int64) {
+            guard length >= 2, length <= options.maxSentencePieceLength,
+                  isValidPiece(text[Int(start)..<(Int(start) + length)]) else { return }
+            candidates.append((start, Int32(length), freq * Int64(length)))
+        }
+        // Internal nodes: LCP intervals (lcp value, left bound), closed with their right bound.
+        var stack: [(lcp: Int, lb: Int)] = [(0, 0)]
+        for i in 1...sa.count {
+            var lb = i - 1
+            let h = i < sa.count ? lcps[i] : 0
+            while h < stack.last!.lcp {
+                let top = stack.removeLast()
+                lb = top.lb
+                consider(sa[top.lb], top.lcp, prefix[i] - prefix[top.lb])
+            }
+            if h > stack.last!.lcp { stack.append((h, lb)) }
+        }
+        // Suffixes that reach their word's end, occur in no other word, and repeat in this one.
+        for i in 0..<sa.count {
+            let p = Int(sa[i])
+            let toEnd = Int(wordEnd[p]) - p
+            guard toEnd <= options.maxSentencePieceLength, weight[p] >= 2,
+                  lcps[i] < toEnd, lcps[i + 1] < toEnd else { continue }
+            consider(sa[i], toEnd, weight[p])
+        }
+        // The best `seed_sentencepiece_size` by score, ties by the piece's characters.
+        candidates.sort { a, b in
+            if a.score != b.score { return a.score > b.score }
+            return text[Int(a.start)..<Int(a.start + a.length)].lexicographicallyPrecedes(text[Int(b.start)..<Int(b.start + b.length)])
+        }
+        if candidates.count > options.seedSentencePieceSize { candidates.removeLast(candidates.count - options.seedSentencePieceSize) }
+
+        var seeds: [(bytes: [UInt8], freq: Double)] = []
+        for (c, n) in allChars.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
+            var b: [UInt8] = []
+            UTF8Repair.appendScalar(c, to: &b)
+            seeds.append((b, Double(n)))
+        }
+        for c in candidates {
+            var b: [UInt8] = []
+            for k in Int(c.start)..<Int(c.start + c.length) { UTF8Repair.appendScalar(text[k], to: &b) }
+            seeds.append((b, Double(c.score)))
+        }
+        let logSum = log(seeds.reduce(0) { $0 + $1.freq })
+        return seeds.map { Piece(bytes: $0.bytes, score: Float(log($0.freq) - logSum)) }
+    }
+}
