@@ -52,7 +52,6 @@ public struct SentencePieceModel: Sendable {
         public var splitDigits = false
         public var controlSymbols: [String] = []
         public var userDefinedSymbols: [String] = []
-        public var seed: UInt64 = 0
         public init() {}
     }
 

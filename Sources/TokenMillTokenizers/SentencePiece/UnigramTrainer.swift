@@ -344,7 +344,6 @@ public struct UnigramTrainer {
         t.splitDigits = o.splitDigits
         t.controlSymbols = o.controlSymbols
         t.userDefinedSymbols = o.userDefinedSymbols
-        t.seed = o.seed
         return t
     }
 
