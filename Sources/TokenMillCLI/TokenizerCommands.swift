@@ -216,9 +216,14 @@ struct TrainTokenizerCommand: ParsableCommand {
 
 extension TrainTokenizerCommand {
     /// SentencePiece Unigram: each line of each document is a sentence (as sentencepiece reads
-    /// text files). Writes the `.model`, the `.vocab` beside it and `ENCODE.meta.json`.
+    /// text files). `-o STEM.model` (or `STEM.json`) writes `STEM.model`, `STEM.vocab`, the
+    /// Hugging Face `STEM.json` and `ENCODE.meta.json` in the same folder.
     func trainUnigram(_ corpus: TrainingCorpus) throws {
-        guard output.hasSuffix(".model") else { throw TokenMillError(.invalidConfiguration, "-o \(output): a Unigram model is written as a .model file") }
+        guard output.hasSuffix(".model") || output.hasSuffix(".json") else {
+            throw TokenMillError(.invalidConfiguration, "-o \(output): a Unigram model is written as STEM.model (with STEM.vocab and STEM.json beside it)")
+        }
+        let stem = String(output.dropLast(output.hasSuffix(".model") ? ".model".count : ".json".count))
+        let modelPath = stem + ".model"
         var o = UnigramTrainer.Options()
         o.vocabSize = vocabSize
         o.characterCoverage = unigram.characterCoverage
@@ -245,13 +250,16 @@ extension TrainTokenizerCommand {
         var trainer = UnigramTrainer(options: o)
         let model = try trainer.train(sentences: sentences)
         let data = model.serialized()
-        try AtomicFileWriter.write(data, to: output)
-        let stem = String(output.dropLast(".model".count))
+        try AtomicFileWriter.write(data, to: modelPath)
         try AtomicFileWriter.write(model.vocabText(), to: stem + ".vocab")
-        let folder = (output as NSString).deletingLastPathComponent
+        let json = try HFTokenizerWriter.unigramJSON(model)
+        try AtomicFileWriter.write(json, to: stem + ".json")
+        let folder = (modelPath as NSString).deletingLastPathComponent
         let meta: JSONValue = .object([
-            ("tokenizer", .string((output as NSString).lastPathComponent)),
+            ("tokenizer", .string((modelPath as NSString).lastPathComponent)),
             ("tokenizer_sha256", .string(SHA256Hasher.hex(data))),
+            ("tokenizer_json", .string(((stem + ".json") as NSString).lastPathComponent)),
+            ("tokenizer_json_sha256", .string(SHA256Hasher.hex(json))),
             ("model_type", .string("unigram")),
             ("vocab_size", .int(Int64(model.pieces.count))),
             ("character_coverage", .double(Double("\(o.characterCoverage)") ?? Double(o.characterCoverage))),
@@ -269,7 +277,7 @@ extension TrainTokenizerCommand {
         try AtomicFileWriter.write(meta.serialized(pretty: true, trailingNewline: true), to: (folder.isEmpty ? "." : folder) + "/ENCODE.meta.json")
         if !quiet {
             let p = trainer.progress
-            print("trained \(output): \(model.pieces.count) pieces (Unigram) from \(documents) documents (\(String(format: "%.1f", Double(bytes) / 1e6)) MB, \(p.sentences) sentences, \(p.skippedTooLong) longer than 4192 bytes skipped, \(p.words) distinct words, \(p.requiredChars) required characters, \(p.seedPieces) seed pieces, \(p.rounds) EM rounds) in \(String(format: "%.2f", Date().timeIntervalSince(start))) s")
+            print("trained \(modelPath) (+ .vocab, .json): \(model.pieces.count) pieces (Unigram) from \(documents) documents (\(String(format: "%.1f", Double(bytes) / 1e6)) MB, \(p.sentences) sentences, \(p.skippedTooLong) longer than 4192 bytes skipped, \(p.words) distinct words, \(p.requiredChars) required characters, \(p.seedPieces) seed pieces, \(p.rounds) EM rounds) in \(String(format: "%.2f", Date().timeIntervalSince(start))) s")
         }
     }
 }
@@ -302,5 +310,19 @@ struct BuildCharsmapCommand: ParsableCommand {
     func run() throws {
         try AtomicFileWriter.write(try NormalizationRules.nmtNFKCSwiftSource(), to: output)
         print("wrote \(output)")
+    }
+}
+
+struct ExportTokenizerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export-tokenizer",
+        abstract: "Write a SentencePiece Unigram .model as a Hugging Face tokenizer.json.")
+
+    @Argument(help: "The .model file.") var model: String
+    @Option(name: .shortAndLong, help: "Where to write tokenizer.json.") var output: String
+
+    func run() throws {
+        let m = try SentencePieceModel.load(path: model)
+        try AtomicFileWriter.write(try HFTokenizerWriter.unigramJSON(m), to: output)
     }
 }

@@ -38,10 +38,22 @@ public struct JSONScanner {
 
     // MARK: Whole documents
 
+    /// How non-integer numbers become doubles.
+    public enum Numbers: Sendable {
+        /// Correctly rounded (Swift's `Double(String)`).
+        case exact
+        /// As Rust's `serde_json` reads them by default (`SerdeNumber`): what `tokenizers` sees
+        /// in a `tokenizer.json`, sometimes an ulp away from the exact value.
+        case serdeJSON
+    }
+
+    private var numbers = Numbers.exact
+
     /// Parses one JSON value filling the whole input (surrounding whitespace allowed).
-    public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
+    public static func parse(_ bytes: [UInt8], numbers: Numbers = .exact) throws -> JSONValue {
         try bytes.withUnsafeBytes { raw in
             var s = JSONScanner(raw)
+            s.numbers = numbers
             s.skipWhitespace()
             let v = try s.parseValue(depth: 0)
             try s.expectEnd()
@@ -110,8 +122,11 @@ public struct JSONScanner {
             case "true": return .bool(true)
             case "false": return .bool(false)
             default:
-                let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)
+                let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<pos])
+                let text = String(decoding: raw, as: UTF8.self)
                 if let i = Int64(text) { return .int(i) }
+                if numbers == .serdeJSON, raw.contains(where: { $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") }),
+                   let d = SerdeNumber.parse(raw) { return .double(d) }
                 return .double(Double(text) ?? 0)
             }
         }

@@ -46,7 +46,15 @@ public enum TokenizerLoader {
         if lower.hasSuffix(".tiktoken") || !lower.hasSuffix(".json") && isRankFile(path) {
             tokenizer = try TiktokenLoader.load(path: path, allowedSpecial: options.allowedSpecial, disallowedSpecial: options.disallowedSpecial)
         } else if lower.hasSuffix(".json") {
-            tokenizer = try HFTokenizerLoader.load(path: path)
+            let any = try HFTokenizerLoader.loadAny(path: path)
+            if let unigram = any as? HFUnigramTokenizer {
+                guard let eos = options.eosToken else { return unigram }
+                guard let id = unigram.tokenID(eos) else {
+                    throw TokenMillError(.invalidConfiguration, "\(keyPath).eos_token: '\(eos)' is not a token of \(name)")
+                }
+                return unigram.with(eosID: id)
+            }
+            tokenizer = any as! BPETokenizer
         } else {
             throw TokenMillError(.invalidConfiguration, "\(keyPath): cannot tell the format of '\(name)' (expected .json or .tiktoken)")
         }

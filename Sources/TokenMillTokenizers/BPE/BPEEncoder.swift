@@ -137,14 +137,7 @@ final class BPEEncoder: TokenEncoder {
             var out = st.normalizedB
             st.normalizedB = []
             out.removeAll(keepingCapacity: true)
-            current.withUnsafeBytes { raw in
-                switch step {
-                case .unicode(let form): UnicodeNormalizer(form).normalize(raw, into: &out, workspace: normWorkspace)
-                case .lowercase: UnicodeNormalizer.lowercase(raw, into: &out, workspace: normWorkspace)
-                case .prepend(let p): if !raw.isEmpty { out.append(contentsOf: p.utf8) }; out.append(contentsOf: raw)
-                case .replace(let a, let b): ByteReplace.replace(raw, Array(a.utf8), Array(b.utf8), into: &out)
-                }
-            }
+            current.withUnsafeBytes { step.apply($0, into: &out, workspace: normWorkspace) }
             st.normalizedB = current
             current = out
         }

@@ -1,13 +1,5 @@
 import TokenMillCore
 
-/// How text is normalized before pre-tokenization (Hugging Face normalizers).
-public enum NormalizerStep: Sendable, Equatable {
-    case unicode(UnicodeNormalizer.Form)
-    case lowercase
-    case prepend(String)
-    case replace(String, String)
-}
-
 /// How normalized text is cut into pieces.
 public enum PreTokenizerStep: Sendable, Equatable {
     /// A known split regex, pieces isolated.
@@ -23,6 +15,9 @@ public enum DecoderStep: Sendable, Equatable {
     case fuse
     case strip(content: String, start: Int, stop: Int)
     case replace(String, String)
+    /// `Metaspace`: the replacement becomes ' ', and is dropped from the first token when the
+    /// pre-tokenizer prepends one.
+    case metaspace(replacement: String, dropFromFirst: Bool)
 }
 
 /// A byte-level or character-level BPE tokenizer, loaded from a Hugging Face `tokenizer.json`
@@ -176,6 +171,13 @@ struct CharacterDecoder {
                 tokens = tokens.map { t in
                     var out: [UInt8] = []
                     t.withUnsafeBytes { ByteReplace.replace($0, Array(a.utf8), Array(b.utf8), into: &out) }
+                    return out
+                }
+            case .metaspace(let replacement, let dropFromFirst):
+                let r = Array(replacement.utf8)
+                tokens = tokens.enumerated().map { i, t in
+                    var out: [UInt8] = []
+                    t.withUnsafeBytes { ByteReplace.replace($0, r, i == 0 && dropFromFirst ? [] : [0x20], into: &out) }
                     return out
                 }
             case .strip(let content, let start, let stop):

@@ -11,16 +11,105 @@ import TokenMillCore
 /// BOS/EOS ids) and ByteLevel. Anything else fails with the JSON path and the reason.
 public enum HFTokenizerLoader {
     public static func load(path: String, displayName: String? = nil) throws -> BPETokenizer {
+        let (json, fingerprint, name) = try read(path: path, displayName: displayName)
+        return try parse(json, path: path, fingerprint: fingerprint, name: name)
+    }
+
+    /// A BPE (`BPETokenizer`) or Unigram (`HFUnigramTokenizer`) `tokenizer.json`.
+    public static func loadAny(path: String, displayName: String? = nil) throws -> any Tokenizer {
+        let (json, fingerprint, name) = try read(path: path, displayName: displayName)
+        if json["model"]?["type"]?.stringValue == "Unigram" {
+            return try parseUnigram(json, path: path, fingerprint: fingerprint, name: name)
+        }
+        return try parse(json, path: path, fingerprint: fingerprint, name: name)
+    }
+
+    static func read(path: String, displayName: String?) throws -> (JSONValue, String, String) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw TokenMillError(.io, "\(path): cannot read the tokenizer file")
         }
         let bytes = [UInt8](data)
         let json: JSONValue
-        do { json = try JSONScanner.parse(bytes) } catch let f as JSONScanner.Failure {
+        do { json = try JSONScanner.parse(bytes, numbers: .serdeJSON) } catch let f as JSONScanner.Failure {
             throw TokenMillError(.invalidConfiguration, "\(path): not valid JSON: \(f.description)")
         }
-        return try parse(json, path: path, fingerprint: SHA256Hasher.hex(bytes),
-                         name: displayName ?? String(path.split(separator: "/").last ?? Substring(path)))
+        return (json, SHA256Hasher.hex(bytes), displayName ?? String(path.split(separator: "/").last ?? Substring(path)))
+    }
+
+    static func parseAddedTokens(_ json: JSONValue, path: String) throws -> [AddedToken] {
+        var added: [AddedToken] = []
+        for (i, t) in (json["added_tokens"]?.arrayValue ?? []).enumerated() {
+            guard let id = t["id"]?.intValue, id >= 0, id < 10_000_000, let content = t["content"]?.stringValue else {
+                throw fail(path, "added_tokens[\(i)]", "needs an integer 'id' and a string 'content'")
+            }
+            func flag(_ k: String, _ d: Bool) -> Bool { if case .bool(let b)? = t[k] { return b }; return d }
+            added.append(AddedToken(id: UInt32(id), content: content, special: flag("special", false),
+                                    singleWord: flag("single_word", false), lstrip: flag("lstrip", false),
+                                    rstrip: flag("rstrip", false), normalized: flag("normalized", !flag("special", false))))
+        }
+        return added
+    }
+
+    /// A Unigram `tokenizer.json`: `vocab` as `[token, score]` pairs, `unk_id`, `byte_fallback`;
+    /// the `Metaspace` pre-tokenizer (alone or after nothing else); the normalizers and decoders
+    /// of the BPE reader plus `Precompiled`, `Nmt`, `Strip`, regex `Replace` and `Metaspace`.
+    public static func parseUnigram(_ json: JSONValue, path: String, fingerprint: String, name: String) throws -> HFUnigramTokenizer {
+        guard case .object = json, let model = json["model"] else { throw fail(path, "model", "missing") }
+        guard let list = model["vocab"]?.arrayValue else { throw fail(path, "model.vocab", "missing or not a list of [token, score] pairs") }
+        var pieces: [[UInt8]] = [], scores: [Double] = []
+        pieces.reserveCapacity(list.count)
+        scores.reserveCapacity(list.count)
+        for (i, entry) in list.enumerated() {
+            guard let pair = entry.arrayValue, pair.count == 2, let token = pair[0].stringValue, let score = pair[1].doubleValue else {
+                throw fail(path, "model.vocab[\(i)]", "expected a [token, score] pair")
+            }
+            pieces.append(Array(token.utf8))
+            scores.append(score)
+        }
+        var unk: UInt32?
+        if let u = model["unk_id"], u != .null {
+            guard let id = u.intValue, id >= 0, Int(id) < pieces.count else { throw fail(path, "model.unk_id", "not an id of the vocabulary") }
+            unk = UInt32(id)
+        }
+        let byteFallback: Bool = { if case .bool(let b)? = model["byte_fallback"] { return b }; return false }()
+        let normalizers = try parseNormalizer(json["normalizer"], path: path, key: "normalizer")
+        let metaspace = try parseMetaspace(json["pre_tokenizer"], path: path, key: "pre_tokenizer")
+        let decoders = try parseDecoder(json["decoder"], path: path, key: "decoder")
+        let added = try parseAddedTokens(json, path: path)
+        var idOf: [String: UInt32] = [:]
+        for (i, p) in pieces.enumerated() { idOf[String(decoding: p, as: UTF8.self)] = UInt32(i) }
+        for t in added { idOf[t.content] = t.id }
+        let (bos, eos) = try parsePostProcessor(json["post_processor"], path: path, idOf: idOf)
+        return try HFUnigramTokenizer(name: name, fingerprint: fingerprint, pieces: pieces, scores: scores, unkID: unk,
+                                      byteFallback: byteFallback, normalizers: normalizers, metaspace: metaspace,
+                                      decoders: decoders, addedTokens: added, eosID: eos, bosID: bos, path: path)
+    }
+
+    static func parseMetaspace(_ v: JSONValue?, path: String, key: String) throws -> HFUnigramTokenizer.Metaspace? {
+        guard let v, v != .null else { return nil }
+        let type = v["type"]?.stringValue ?? "?"
+        if type == "Sequence", let list = v["pretokenizers"]?.arrayValue, list.count == 1 {
+            return try parseMetaspace(list[0], path: path, key: "\(key).pretokenizers[0]")
+        }
+        guard type == "Metaspace" else {
+            throw fail(path, "\(key).type", "'\(type)' is not supported with a Unigram model (only Metaspace)")
+        }
+        guard let replacement = v["replacement"]?.stringValue, replacement.unicodeScalars.count == 1 else {
+            throw fail(path, "\(key).replacement", "must be one character")
+        }
+        let prepend: HFUnigramTokenizer.Metaspace.Prepend
+        if let scheme = v["prepend_scheme"]?.stringValue {
+            guard let p = HFUnigramTokenizer.Metaspace.Prepend(rawValue: scheme) else {
+                throw fail(path, "\(key).prepend_scheme", "'\(scheme)' is not always, first or never")
+            }
+            prepend = p
+        } else if case .bool(let b)? = v["add_prefix_space"] {
+            prepend = b ? .always : .never
+        } else {
+            prepend = .always
+        }
+        let split: Bool = { if case .bool(let b)? = v["split"] { return b }; return true }()
+        return HFUnigramTokenizer.Metaspace(replacement: Array(replacement.utf8), prepend: prepend, split: split)
     }
 
     static func fail(_ path: String, _ key: String, _ why: String) -> TokenMillError {
@@ -31,7 +120,7 @@ public enum HFTokenizerLoader {
         guard case .object = json, let model = json["model"] else { throw fail(path, "model", "missing") }
         let type = model["type"]?.stringValue ?? (model["merges"] != nil ? "BPE" : "?")
         guard type == "BPE" else {
-            throw fail(path, "model.type", "unknown or unsupported model type '\(type)' (this reader takes BPE)")
+            throw fail(path, "model.type", "unknown or unsupported model type '\(type)' (this reader takes BPE and Unigram)")
         }
         for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
             if let v = model[key], v != .null, v != .string("") {
@@ -55,17 +144,10 @@ public enum HFTokenizerLoader {
             strings[Int(id)] = token
             idOf[token] = UInt32(id)
         }
-        var added: [AddedToken] = []
-        for (i, t) in (json["added_tokens"]?.arrayValue ?? []).enumerated() {
-            guard let id = t["id"]?.intValue, let content = t["content"]?.stringValue else {
-                throw fail(path, "added_tokens[\(i)]", "needs an integer 'id' and a string 'content'")
-            }
-            func flag(_ k: String, _ d: Bool) -> Bool { if case .bool(let b)? = t[k] { return b }; return d }
-            added.append(AddedToken(id: UInt32(id), content: content, special: flag("special", false),
-                                    singleWord: flag("single_word", false), lstrip: flag("lstrip", false),
-                                    rstrip: flag("rstrip", false), normalized: flag("normalized", !flag("special", false))))
-            if Int(id) >= strings.count { strings += [String?](repeating: nil, count: Int(id) + 1 - strings.count) }
-            if strings[Int(id)] == nil { strings[Int(id)] = content }
+        let added = try parseAddedTokens(json, path: path)
+        for t in added {
+            if Int(t.id) >= strings.count { strings += [String?](repeating: nil, count: Int(t.id) + 1 - strings.count) }
+            if strings[Int(t.id)] == nil { strings[Int(t.id)] = t.content }
         }
         let tokenBytes: [[UInt8]] = strings.map { s in
             guard let s else { return [] }
@@ -153,8 +235,23 @@ public enum HFTokenizerLoader {
         case "Lowercase": return [.lowercase]
         case "Prepend": return [.prepend(v["prepend"]?.stringValue ?? "")]
         case "Replace":
-            guard let s = v["pattern"]?["String"]?.stringValue else { throw fail(path, "\(key).pattern", "only String patterns are supported") }
+            if let r = v["pattern"]?["Regex"]?.stringValue {
+                guard let known = NormalizerStep.KnownRegex(rawValue: r) else {
+                    throw fail(path, "\(key).pattern.Regex", "the pattern \(String(reflecting: r)) is not one this reader implements (\(NormalizerStep.KnownRegex.allCases.map { String(reflecting: $0.rawValue) }.joined(separator: ", ")))")
+                }
+                return [.replaceRegex(known, v["content"]?.stringValue ?? "")]
+            }
+            guard let s = v["pattern"]?["String"]?.stringValue else { throw fail(path, "\(key).pattern", "must be {\"String\": …} or {\"Regex\": …}") }
             return [.replace(s, v["content"]?.stringValue ?? "")]
+        case "Strip":
+            func flag(_ k: String) -> Bool { if case .bool(let b)? = v[k] { return b }; return true }
+            return [.strip(left: flag("strip_left"), right: flag("strip_right"))]
+        case "Nmt": return [.nmt]
+        case "Precompiled":
+            guard let b64 = v["precompiled_charsmap"]?.stringValue else { return [] }
+            guard let blob = Base64.decode(Array(b64.utf8)) else { throw fail(path, "\(key).precompiled_charsmap", "is not valid base64") }
+            if blob.isEmpty { return [] }
+            return [.precompiled(try PrecompiledCharsmap(blob, what: "\(path): \(key).precompiled_charsmap"))]
         case "Sequence":
             var out: [NormalizerStep] = []
             for (i, n) in (v["normalizers"]?.arrayValue ?? []).enumerated() { out += try parseNormalizer(n, path: path, key: "\(key).normalizers[\(i)]") }
@@ -176,6 +273,9 @@ public enum HFTokenizerLoader {
         case "Replace":
             guard let s = v["pattern"]?["String"]?.stringValue else { throw fail(path, "\(key).pattern", "only String patterns are supported") }
             return [.replace(s, v["content"]?.stringValue ?? "")]
+        case "Metaspace":
+            let scheme = v["prepend_scheme"]?.stringValue ?? ({ if case .bool(false)? = v["add_prefix_space"] { return "never" }; return "always" }())
+            return [.metaspace(replacement: v["replacement"]?.stringValue ?? "\u{2581}", dropFromFirst: scheme != "never")]
         case "Sequence":
             var out: [DecoderStep] = []
             for (i, d) in (v["decoders"]?.arrayValue ?? []).enumerated() { out += try parseDecoder(d, path: path, key: "\(key).decoders[\(i)]") }

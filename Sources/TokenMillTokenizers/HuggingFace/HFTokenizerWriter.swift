@@ -64,7 +64,92 @@ public enum HFTokenizerWriter {
         case .prepend(let p): return .object([("type", .string("Prepend")), ("prepend", .string(p))])
         case .replace(let a, let b):
             return .object([("type", .string("Replace")), ("pattern", .object([("String", .string(a))])), ("content", .string(b))])
+        case .replaceRegex(let r, let b):
+            return .object([("type", .string("Replace")), ("pattern", .object([("Regex", .string(r.rawValue))])), ("content", .string(b))])
+        case .strip(let l, let r):
+            return .object([("type", .string("Strip")), ("strip_left", .bool(l)), ("strip_right", .bool(r))])
+        case .nmt: return .object([("type", .string("Nmt"))])
+        case .precompiled(let map):
+            return .object([("type", .string("Precompiled")), ("precompiled_charsmap", .string(Base64.encode(map.blob)))])
         }
+    }
+
+    /// How far below the lowest piece score the reserved pieces (unknown, control, byte, unused)
+    /// are put in a Unigram `tokenizer.json`: `tokenizers` lets every vocabulary entry match
+    /// text, where sentencepiece never matches these, so "</s>" or "<0x41>" in a document
+    /// would otherwise become one token at score 0.
+    public static let reservedScoreOffset: Float = 1000
+
+    /// A Unigram SentencePiece model as a Hugging Face `tokenizer.json` that `tokenizers`
+    /// encodes like sentencepiece: the charsmap as `Precompiled`, sentencepiece's white-space
+    /// rules as `Replace` and `Prepend` normalizers, `Metaspace` without prepending (split
+    /// before each '▁' when no piece has one inside), user-defined pieces as unnormalized added
+    /// tokens, the decoder of Llama-style files. Scores are the float32 scores as float64.
+    public static func unigramJSON(_ m: SentencePieceModel) throws -> String {
+        guard m.modelType == .unigram else {
+            throw TokenMillError(.invalidConfiguration, "tokenizer.json: only Unigram SentencePiece models are written this way (this one is \(m.modelType))")
+        }
+        guard !m.treatWhitespaceAsSuffix else {
+            throw TokenMillError(.invalidConfiguration, "tokenizer.json: treat_whitespace_as_suffix has no Hugging Face equivalent")
+        }
+        let n = m.normalizer
+        let space = n.escapeWhitespaces ? "\u{2581}" : " "
+        let normal = m.pieces.filter { $0.type == .normal }.map(\.score)
+        let maxScore = normal.max() ?? 0
+        func effective(_ p: SentencePieceModel.Piece) -> Float? {
+            switch p.type {
+            case .normal: return p.score
+            case .userDefined: return Float(p.piece.utf8.count) * maxScore - 0.1
+            default: return nil
+            }
+        }
+        let reserved = (m.pieces.compactMap(effective).min() ?? 0) - reservedScoreOffset
+        // Exactly the float32 value (as float64). `tokenizers` reads long decimals with two
+        // roundings (see `SerdeNumber`), so its float64 can be an ulp off; our reader does the same.
+        func number(_ f: Float) -> JSONValue { .double(Double(f)) }
+        let vocab: [JSONValue] = m.pieces.map { .array([.string($0.piece), number(effective($0) ?? reserved)]) }
+
+        var normalizers: [NormalizerStep] = []
+        if !n.precompiledCharsmap.isEmpty {
+            normalizers.append(.precompiled(try PrecompiledCharsmap(n.precompiledCharsmap, what: "normalizer_spec.precompiled_charsmap")))
+        }
+        if n.removeExtraWhitespaces { normalizers += [.replaceRegex(.spaceRuns, " "), .replaceRegex(.edgeSpace, "")] }
+        if n.addDummyPrefix { normalizers.append(.prepend(space)) }
+        // Metaspace may split before every '▁' only when no piece has one after its start.
+        let split = !m.pieces.contains { p in p.type != .userDefined && p.piece.unicodeScalars.dropFirst().contains("\u{2581}") }
+        let pre: JSONValue = n.escapeWhitespaces
+            ? .object([("type", .string("Metaspace")), ("replacement", .string(space)), ("prepend_scheme", .string("never")), ("split", .bool(split))])
+            : .null
+        var decoders: [JSONValue] = []
+        if n.escapeWhitespaces {
+            decoders.append(.object([("type", .string("Replace")), ("pattern", .object([("String", .string(space))])), ("content", .string(" "))]))
+        }
+        if m.byteFallback { decoders.append(.object([("type", .string("ByteFallback"))])) }
+        decoders.append(.object([("type", .string("Fuse"))]))
+        if n.addDummyPrefix {
+            decoders.append(.object([("type", .string("Strip")), ("content", .string(" ")), ("start", .int(1)), ("stop", .int(0))]))
+        }
+        let added: [JSONValue] = m.pieces.enumerated().filter { $0.element.type == .userDefined }.map { id, p in
+            .object([("id", .int(Int64(id))), ("content", .string(p.piece)), ("single_word", .bool(false)),
+                     ("lstrip", .bool(false)), ("rstrip", .bool(false)), ("normalized", .bool(false)), ("special", .bool(false))])
+        }
+        let root = JSONValue.object([
+            ("version", .string("1.0")),
+            ("truncation", .null),
+            ("padding", .null),
+            ("added_tokens", .array(added)),
+            ("normalizer", normalizers.isEmpty ? .null : .object([("type", .string("Sequence")), ("normalizers", .array(normalizers.map(normalizerJSON)))])),
+            ("pre_tokenizer", pre),
+            ("post_processor", .null),
+            ("decoder", .object([("type", .string("Sequence")), ("decoders", .array(decoders))])),
+            ("model", .object([
+                ("type", .string("Unigram")),
+                ("unk_id", m.unkID >= 0 ? .int(Int64(m.unkID)) : .null),
+                ("vocab", .array(vocab)),
+                ("byte_fallback", .bool(m.byteFallback)),
+            ])),
+        ])
+        return root.serialized(pretty: true, trailingNewline: false)
     }
 }
 

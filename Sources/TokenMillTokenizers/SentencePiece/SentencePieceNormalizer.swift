@@ -6,8 +6,7 @@ import TokenMillCore
 /// (a space before the text, or after it with `treat_whitespace_as_suffix`) and
 /// `escape_whitespaces` (' ' → '▁'). Only U+0020 counts as a space here, as in sentencepiece.
 struct SentencePieceNormalizer: Sendable {
-    let units: [UInt32]
-    let replacements: [UInt8]
+    let charsmap: PrecompiledCharsmap
     let spec: SentencePieceModel.Normalizer
     let treatWhitespaceAsSuffix: Bool
     /// Pieces passed through unnormalized (USER_DEFINED), longest first.
@@ -21,29 +20,15 @@ struct SentencePieceNormalizer: Sendable {
         self.spec = spec
         self.treatWhitespaceAsSuffix = treatWhitespaceAsSuffix
         self.userDefined = userDefined.map { Array($0.utf8) }.sorted { $0.count > $1.count }
-        let blob = spec.precompiledCharsmap
-        if blob.isEmpty {
-            units = []
-            replacements = []
+        let map = try PrecompiledCharsmap(spec.precompiledCharsmap, what: "\(path): normalizer_spec.precompiled_charsmap")
+        charsmap = map
+        let u = map.units
+        if u.isEmpty {
             plainASCII = [Bool](repeating: true, count: 128)
             return
         }
-        guard blob.count >= 4 else { throw TokenMillError(.corruptInput, "\(path): normalizer_spec.precompiled_charsmap: \(blob.count) bytes, too short") }
-        let trieSize = Int(UInt32(blob[0]) | UInt32(blob[1]) << 8 | UInt32(blob[2]) << 16 | UInt32(blob[3]) << 24)
-        guard trieSize % 4 == 0, 4 + trieSize <= blob.count else {
-            throw TokenMillError(.corruptInput, "\(path): normalizer_spec.precompiled_charsmap: trie size \(trieSize) does not fit the \(blob.count)-byte blob")
-        }
-        var u: [UInt32] = []
-        u.reserveCapacity(trieSize / 4)
-        var i = 4
-        while i < 4 + trieSize {
-            u.append(UInt32(blob[i]) | UInt32(blob[i + 1]) << 8 | UInt32(blob[i + 2]) << 16 | UInt32(blob[i + 3]) << 24)
-            i += 4
-        }
-        units = u
-        replacements = Array(blob[(4 + trieSize)...])
         var plain = [Bool](repeating: true, count: 128)
-        func offset(_ x: UInt32) -> Int { Int((x >> 10) << ((x & (1 << 9)) >> 6)) }
+        let offset = PrecompiledCharsmap.offset
         let root = offset(u[0])
         for b in 1..<128 {
             let node = root ^ b
@@ -56,37 +41,12 @@ struct SentencePieceNormalizer: Sendable {
         plainASCII = plain
     }
 
-    /// The longest rule matching at the start of `input`: (bytes consumed, replacement offset).
-    @inline(__always)
-    func longestRule(_ input: UnsafeRawBufferPointer) -> (length: Int, value: Int)? {
-        guard !units.isEmpty else { return nil }
-        @inline(__always) func offset(_ u: UInt32) -> Int { Int((u >> 10) << ((u & (1 << 9)) >> 6)) }
-        var best: (Int, Int)?
-        var node = offset(units[0])
-        for i in 0..<input.count {
-            let c = Int(input[i])
-            node ^= c
-            guard node < units.count else { break }
-            let unit = units[node]
-            if Int(unit & ((1 << 31) | 0xFF)) != c { break }
-            node ^= offset(unit)
-            if (unit >> 8) & 1 == 1, node < units.count {
-                best = (i + 1, Int(units[node] & ((1 << 31) - 1)))
-            }
-        }
-        return best
-    }
-
     /// The normalized form of the text's first character or rule match, without allocating:
     /// `fromRule` says whether `range` indexes `replacements` (else the input).
     @inline(__always)
     func prefix(_ s: UnsafeRawBufferPointer) -> (fromRule: Bool, range: Range<Int>, consumed: Int) {
         for u in userDefined where u.count <= s.count && (0..<u.count).allSatisfy({ s[$0] == u[$0] }) { return (false, 0..<u.count, u.count) }
-        if let rule = longestRule(s) {
-            var k = rule.value
-            while k < replacements.count && replacements[k] != 0 { k += 1 }
-            return (true, rule.value..<k, rule.length)
-        }
+        if let rule = charsmap.longestRule(s) { return (true, charsmap.replacement(at: rule.value), rule.length) }
         let b = s[0]
         let len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
         if len > s.count || (len > 1 && !UTF8Repair.isValid(UnsafeRawBufferPointer(rebasing: s[0..<len]))) { return (true, -1..<(-1), 1) }
@@ -99,7 +59,7 @@ struct SentencePieceNormalizer: Sendable {
         let replacement: [UInt8] = [0xEF, 0xBF, 0xBD]
         @inline(__always) func bytes(_ p: (fromRule: Bool, range: Range<Int>, consumed: Int), _ input: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
             if p.range.lowerBound < 0 { return replacement.withUnsafeBytes { $0 } }
-            if p.fromRule { return replacements.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[p.range]) } }
+            if p.fromRule { return charsmap.replacements.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[p.range]) } }
             return UnsafeRawBufferPointer(rebasing: input[p.range])
         }
         // Leading spaces are dropped.
