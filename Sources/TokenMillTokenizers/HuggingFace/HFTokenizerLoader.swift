@@ -91,8 +91,13 @@ public enum HFTokenizerLoader {
         if type == "Sequence", let list = v["pretokenizers"]?.arrayValue, list.count == 1 {
             return try parseMetaspace(list[0], path: path, key: "\(key).pretokenizers[0]")
         }
+        if type == "Sequence", let list = v["pretokenizers"]?.arrayValue, list.count == 2, list[0]["type"]?.stringValue == "WhitespaceSplit" {
+            var m = try parseMetaspace(list[1], path: path, key: "\(key).pretokenizers[1]")
+            m?.whitespaceSplit = true
+            return m
+        }
         guard type == "Metaspace" else {
-            throw fail(path, "\(key).type", "'\(type)' is not supported with a Unigram model (only Metaspace)")
+            throw fail(path, "\(key).type", "'\(type)' is not supported with a Unigram model (only Metaspace, alone or after WhitespaceSplit)")
         }
         guard let replacement = v["replacement"]?.stringValue, replacement.unicodeScalars.count == 1 else {
             throw fail(path, "\(key).replacement", "must be one character")

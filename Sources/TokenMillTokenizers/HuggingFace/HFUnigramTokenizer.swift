@@ -15,6 +15,8 @@ public struct HFUnigramTokenizer: Tokenizer {
         public var replacement: [UInt8]
         public var prepend: Prepend
         public var split: Bool
+        /// Preceded by `WhitespaceSplit` (words cut at Unicode white space, which is dropped).
+        public var whitespaceSplit = false
     }
 
     public let name: String
@@ -137,7 +139,10 @@ final class HFUnigramEncoder: TokenEncoder {
         bufA = []
         current.removeAll(keepingCapacity: true)
         current.append(contentsOf: raw)
+        // `first` prepends only to text whose first character is the original's first.
+        var atStart = atStart
         for step in t.normalizers {
+            if atStart && current.withUnsafeBytes({ step.removesFirstCharacter(of: $0) }) { atStart = false }
             var out = bufB
             bufB = []
             out.removeAll(keepingCapacity: true)
@@ -163,10 +168,28 @@ final class HFUnigramEncoder: TokenEncoder {
     private func preTokenize(_ text: UnsafeRawBufferPointer, atStart: Bool, into ids: inout [UInt32]) {
         guard !text.isEmpty else { return }
         guard let m = t.metaspace else { viterbi(text, into: &ids); return }
+        guard m.whitespaceSplit else { metaspace(text, m, atStart: atStart, into: &ids); return }
+        var i = 0
+        var word = -1
+        while i < text.count {
+            if let w = NormalizerStep.whitespaceWidth(text, at: i) {
+                if word >= 0 { metaspace(UnsafeRawBufferPointer(rebasing: text[word..<i]), m, atStart: atStart && word == 0, into: &ids) }
+                word = -1
+                i += w
+            } else {
+                if word < 0 { word = i }
+                i += 1
+            }
+        }
+        if word >= 0 { metaspace(UnsafeRawBufferPointer(rebasing: text[word...]), m, atStart: atStart && word == 0, into: &ids) }
+    }
+
+    private func metaspace(_ text: UnsafeRawBufferPointer, _ m: HFUnigramTokenizer.Metaspace, atStart: Bool, into ids: inout [UInt32]) {
         var s: [UInt8] = []
         s.reserveCapacity(text.count + 8)
         let rep = m.replacement
-        let startsWithRep = text.count >= rep.count && text.starts(with: rep)
+        // Checked after ' ' became the replacement.
+        let startsWithRep = text[0] == 0x20 || text.count >= rep.count && text.starts(with: rep)
         if !startsWithRep && (m.prepend == .always || m.prepend == .first && atStart) { s.append(contentsOf: rep) }
         for b in text { if b == 0x20 { s.append(contentsOf: rep) } else { s.append(b) } }
         s.withUnsafeBytes { w in

@@ -83,6 +83,31 @@ public enum NormalizerStep: Sendable, Equatable {
         }
     }
 
+    /// Whether the step deletes the first character of `text` (then Hugging Face aligns the
+    /// normalized text's start to a later original offset, which `Metaspace`'s `first` sees).
+    func removesFirstCharacter(of text: UnsafeRawBufferPointer) -> Bool {
+        guard !text.isEmpty else { return false }
+        switch self {
+        case .unicode, .lowercase, .prepend, .replaceRegex(.spaceRuns, _): return false
+        case .replace(let a, let b): return b.isEmpty && !a.isEmpty && text.starts(with: a.utf8)
+        case .replaceRegex(.edgeSpace, let b): return b.isEmpty && text[0] == 0x20
+        case .strip(let left, _): return left && Self.whitespaceWidth(text, at: 0) != nil
+        case .nmt, .precompiled:
+            let b = text[0]
+            let len = min(b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4, text.count)
+            var out: [UInt8] = []
+            if case .precompiled(let map) = self {
+                // The first grapheme cluster, normalized alone.
+                let head = UnsafeRawBufferPointer(rebasing: text[0..<min(text.count, 64)])
+                let first = min(String(decoding: head, as: UTF8.self).first.map { $0.utf8.count } ?? len, head.count)
+                map.normalizeByGraphemes(UnsafeRawBufferPointer(rebasing: text[0..<first]), into: &out)
+            } else {
+                Self.nmt.apply(UnsafeRawBufferPointer(rebasing: text[0..<len]), into: &out, workspace: UnicodeNormalizer.Workspace())
+            }
+            return out.isEmpty
+        }
+    }
+
     /// The UTF-8 width of the white-space character at `i` (Unicode White_Space), or nil.
     static func whitespaceWidth(_ t: UnsafeRawBufferPointer, at i: Int) -> Int? {
         let b = t[i]
