@@ -32,12 +32,12 @@ import Testing
     }
 
     /// Parity through committed goldens (scripts/goldens/make_sp_goldens.py): every document of
-    /// the shared corpora and 100,000 random strings, for Mistral (BPE + byte fallback) and a
-    /// Unigram model trained by sentencepiece (nmt_nfkc charsmap).
-    @Test(arguments: [("mistral", "en"), ("mistral", "it"), ("mistral", "random"),
-                      ("spm_unigram_8k", "en"), ("spm_unigram_8k", "it"), ("spm_unigram_8k", "random")])
+    /// the shared corpora and 100,000 random strings, for Mistral (BPE + byte fallback) and
+    /// Unigram models trained by sentencepiece (nmt_nfkc charsmap; 8k and 32k, with and without
+    /// byte fallback).
+    @Test(arguments: ["mistral", "spm_unigram_8k", "spm_unigram_8k_bf", "spm_unigram_32k", "spm_unigram_32k_bf"], ["en", "it", "random"])
     func idsEqualSentencepieceOnCorporaAndRandomStrings(_ name: String, _ set: String) throws {
-        let path = name == "mistral" ? Self.mistral : BPEParityTests.fixtures + "/spm_unigram_en_8k.model"
+        let path = name == "mistral" ? Self.mistral : BPEParityTests.fixtures + "/spm_unigram_en_\(name.dropFirst("spm_unigram_".count)).model"
         let tok = try SentencePieceTokenizer.load(path: path)
         let ids = BatchEncoder.encode(try BPEParityTests.texts(set), tokenizer: tok, jobs: 2)
         let golden = try readTextLines(BPEParityTests.fixtures + "/goldens/\(name).\(set).txt.gz")
