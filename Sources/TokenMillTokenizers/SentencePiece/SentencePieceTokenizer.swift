@@ -30,6 +30,9 @@ public struct SentencePieceTokenizer: Tokenizer {
     /// True when no piece has '▁' after another character (models trained with
     /// `split_by_whitespace`): BPE can then run word by word, with a cache, and give the same ids.
     let wordwise: Bool
+    /// Unigram: the score of a lattice node by id — the piece score, length × max − 0.1 for
+    /// USER_DEFINED pieces, min − 10 at the unknown id; NaN for UNUSED pieces (never nodes).
+    let latticeScores: [Float]
 
     public init(model: SentencePieceModel, name: String, fingerprint: String, path: String) throws {
         self.model = model
@@ -68,6 +71,14 @@ public struct SentencePieceTokenizer: Tokenizer {
             }
             return true
         } && model.pieces.allSatisfy { $0.type != .userDefined }
+        latticeScores = model.pieces.enumerated().map { i, p in
+            switch p.type {
+            case .unused: return .nan
+            case .userDefined: return Float(p.piece.utf8.count) * (normalScores.max() ?? 0) - 0.1
+            case _ where i == model.unkID: return (normalScores.min() ?? 0) - 10
+            default: return p.score
+            }
+        }
         var t = PieceTrie()
         for (i, p) in model.pieces.enumerated() where [.normal, .userDefined, .unused].contains(p.type) { t.insert(pieceBytes[i], id: Int32(i)) }
         trie = t
@@ -283,80 +294,181 @@ final class SentencePieceEncoder: TokenEncoder {
 
     @inline(__always) static func offset(_ u: UInt32) -> Int { Int((u >> 10) << ((u & (1 << 9)) >> 6)) }
 
+    /// Lattice arrays by end position, reused between calls.
+    private var bestScore: [Float] = []
+    private var bestFrom: [Int32] = []
+    private var bestID: [Int32] = []
+    private var edges: [UInt32] = []
+    private var edgeCache: LatticeCache? = LatticeCache(slots: 1 << 15, arenaLimit: 1 << 22)
+    private var path: [(Int, Int, Int32)] = []
+    /// Words up to this many bytes have their lattice edges cached.
+    static let cachedWordBytes = 64
+
+    /// The lattice nodes starting at the characters of `s[from..<to]`, in sentencepiece's order
+    /// (by start, then shortest first, then the unknown node where no one-character piece
+    /// starts), appended as pairs (start << 16 | end, relative to `from`; id); the unknown node
+    /// has the unknown id. Ends pass `to` only when pieces may cross words.
+    @inline(__always)
+    private static func lattice(_ s: UnsafeRawBufferPointer, from: Int, to: Int, units: UnsafeBufferPointer<UInt32>,
+                                scores lscore: UnsafeBufferPointer<Float>, unk: UInt32, into out: inout [UInt32]) {
+        let size = s.count
+        var start = from
+        while start < to {
+            let b = s[start]
+            let mblen = min(b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4, size - start)
+            var single = false
+            var node = offset(units[0])
+            var end = start
+            while end < size {
+                let c = Int(s[end])
+                node ^= c
+                let unit = units[node]
+                if Int(unit & ((1 << 31) | 0xFF)) != c { break }
+                node ^= offset(unit)
+                end += 1
+                if (unit >> 8) & 1 == 1 {
+                    let id = units[node] & ((1 << 31) - 1)
+                    if lscore[Int(id)].isNaN { continue }
+                    out.append(UInt32(start - from) << 16 | UInt32(end - from))
+                    out.append(id)
+                    if end - start == mblen { single = true }
+                }
+            }
+            if !single {
+                out.append(UInt32(start - from) << 16 | UInt32(start + mblen - from))
+                out.append(unk)
+            }
+            start += mblen
+        }
+    }
+
+    /// Relaxes lattice nodes (pairs from `lattice`, positions relative to `offset`) in order: a
+    /// node replaces the best path to its end only with a strictly better float32 score.
+    @inline(__always)
+    private static func relax(_ nodes: UnsafeBufferPointer<UInt32>, offset: Int, scores lscore: UnsafeBufferPointer<Float>,
+                              _ score: UnsafeMutablePointer<Float>, _ from: UnsafeMutablePointer<Int32>, _ nodeID: UnsafeMutablePointer<Int32>) {
+        var k = 0
+        while k + 1 < nodes.count {
+            let se = nodes[k], id = nodes[k + 1]
+            let start = offset + Int(se >> 16), end = offset + Int(se & 0xFFFF)
+            let candidate = lscore[Int(id)] + score[start]
+            // Branch-free: which candidate wins is data, not a predictable branch.
+            let better = (from[end] == -1) || (candidate > score[end])
+            score[end] = better ? candidate : score[end]
+            from[end] = better ? Int32(start) : from[end]
+            nodeID[end] = better ? Int32(bitPattern: id) : nodeID[end]
+            k += 2
+        }
+    }
+
     /// sentencepiece's optimized Viterbi: for each end position the best path, candidates taken in
     /// order of start position and length, a later one replacing only a strictly better score;
-    /// a position with no one-character piece gets an unknown node scored min − 10.
+    /// a position with no one-character piece gets an unknown node scored min − 10. Scores are
+    /// summed in float32 along the whole text, as sentencepiece does, so the path depends on the
+    /// text before a word: what is cached per word (when no piece crosses a word start) is the
+    /// word's lattice nodes, not its ids — the relaxation runs every time, in the same order.
     private func unigram(_ s: UnsafeRawBufferPointer, into ids: inout [UInt32]) {
         let size = s.count
         guard size > 0 else { return }
-        var score = [Float](repeating: 0, count: size + 1)
-        var from = [Int](repeating: -1, count: size + 1)
-        var nodeID = [Int32](repeating: -1, count: size + 1)
-        let unkScore = t.minScore - 10
-        let units = t.pieceArray
-        var matches: [(Int, Int32)] = []
-        matches.reserveCapacity(64)
+        var score = bestScore, from = bestFrom, nodeID = bestID
+        bestScore = []; bestFrom = []; bestID = []
+        score.removeAll(keepingCapacity: true); score.append(contentsOf: repeatElement(0, count: size + 1))
+        from.removeAll(keepingCapacity: true); from.append(contentsOf: repeatElement(-1, count: size + 1))
+        nodeID.removeAll(keepingCapacity: true); nodeID.append(contentsOf: repeatElement(-1, count: size + 1))
+        var nodes = edges
+        edges = []
+        var cache = edgeCache ?? LatticeCache()
+        edgeCache = nil
+        let unk = UInt32(t.model.unkID)
+        let units = t.pieceArray, lscores = t.latticeScores
+        let wordwise = t.wordwise && !units.isEmpty
+        score.withUnsafeMutableBufferPointer { sc in
+        from.withUnsafeMutableBufferPointer { fr in
+        nodeID.withUnsafeMutableBufferPointer { nd in
+        units.withUnsafeBufferPointer { un in
+        lscores.withUnsafeBufferPointer { ls in
+            let scp = sc.baseAddress!, frp = fr.baseAddress!, ndp = nd.baseAddress!
+            if units.isEmpty { trieLattice(s, sc, fr, nd); return }
+            var a = 0
+            var i = 3
+            while a < size {
+                // The word [a, b): up to the next '▁' that follows another character.
+                var b = size
+                if wordwise {
+                    while i + 3 <= size {
+                        if s[i] == 0xE2 && s[i + 1] == 0x96 && s[i + 2] == 0x81 && !(s[i - 3] == 0xE2 && s[i - 2] == 0x96 && s[i - 1] == 0x81) { b = i; break }
+                        i += 1
+                    }
+                }
+                if wordwise && b - a <= Self.cachedWordBytes {
+                    let word = UnsafeRawBufferPointer(rebasing: s[a..<b])
+                    let h = PieceCache.hash(word)
+                    let start = a
+                    if !cache.withCached(word, hash: h, { Self.relax($0, offset: start, scores: ls, scp, frp, ndp) }) {
+                        nodes.removeAll(keepingCapacity: true)
+                        Self.lattice(s, from: a, to: b, units: un, scores: ls, unk: unk, into: &nodes)
+                        cache.insert(word, hash: h, nodes: nodes[...])
+                        nodes.withUnsafeBufferPointer { Self.relax($0, offset: start, scores: ls, scp, frp, ndp) }
+                    }
+                } else {
+                    // Character by character: node offsets stay small however long the text.
+                    var c = a
+                    while c < b {
+                        let lead = s[c]
+                        let next = c + min(lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4, size - c)
+                        nodes.removeAll(keepingCapacity: true)
+                        Self.lattice(s, from: c, to: next, units: un, scores: ls, unk: unk, into: &nodes)
+                        let start = c
+                        nodes.withUnsafeBufferPointer { Self.relax($0, offset: start, scores: ls, scp, frp, ndp) }
+                        c = next
+                    }
+                }
+                a = b
+                i = b + 3
+            }
+        }}}}}
+        edges = nodes
+        edgeCache = cache
+        path.removeAll(keepingCapacity: true)
+        var end = size
+        while end > 0 {
+            path.append((Int(from[end]), end, nodeID[end]))
+            end = Int(from[end])
+        }
+        for (a, b, id) in path.reversed() {
+            emit(UnsafeRawBufferPointer(rebasing: s[a..<b]), id: id >= 0 ? UInt32(id) : nil, into: &ids)
+        }
+        bestScore = score; bestFrom = from; bestID = nodeID
+    }
+
+    /// The lattice through the hashed trie (a model whose pieces cannot all be double-array keys).
+    private func trieLattice(_ s: UnsafeRawBufferPointer, _ score: UnsafeMutableBufferPointer<Float>,
+                             _ from: UnsafeMutableBufferPointer<Int32>, _ nodeID: UnsafeMutableBufferPointer<Int32>) {
+        let size = s.count
         var start = 0
         while start < size {
             let b = s[start]
             let mblen = min(b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4, size - start)
             let base = score[start]
-            // The pieces starting here, shortest first: (end, id).
-            matches.removeAll(keepingCapacity: true)
-            if !units.isEmpty {
-                // Double-array walk (Darts-clone layout): child = node ^ byte, checked by label.
-                var node = Self.offset(units[0])
-                var end = start
-                while end < size {
-                    let c = Int(s[end])
-                    node ^= c
-                    let unit = units[node]
-                    if Int(unit & ((1 << 31) | 0xFF)) != c { break }
-                    node ^= Self.offset(unit)
-                    end += 1
-                    if (unit >> 8) & 1 == 1 { matches.append((end, Int32(units[node] & ((1 << 31) - 1)))) }
-                }
-            } else {
-                var node: Int32 = 0
-                var end = start
-                while end < size {
-                    node = t.trie.child(node, s[end])
-                    if node < 0 { break }
-                    end += 1
-                    let id = t.trie.pieceID(node)
-                    if id >= 0 { matches.append((end, id)) }
-                }
-            }
             var single = false
-            for (end, id) in matches where t.types[Int(id)] != .unused {
-                let length = end - start
-                let pieceScore: Float = t.types[Int(id)] == .userDefined ? Float(length) * t.maxScore - 0.1 : t.scores[Int(id)]
-                let candidate = pieceScore + base
-                if from[end] == -1 || candidate > score[end] {
-                    score[end] = candidate
-                    from[end] = start
-                    nodeID[end] = id
-                }
-                if length == mblen { single = true }
+            var node: Int32 = 0
+            var end = start
+            func relax(_ end: Int, _ id: Int32) {
+                let candidate = t.latticeScores[Int(id)] + base
+                if from[end] == -1 || candidate > score[end] { score[end] = candidate; from[end] = Int32(start); nodeID[end] = id }
             }
-            if !single {
-                let candidate = unkScore + base
-                if from[start + mblen] == -1 || candidate > score[start + mblen] {
-                    score[start + mblen] = candidate
-                    from[start + mblen] = start
-                    nodeID[start + mblen] = Int32(t.model.unkID)
+            while end < size {
+                node = t.trie.child(node, s[end])
+                if node < 0 { break }
+                end += 1
+                let id = t.trie.pieceID(node)
+                if id >= 0 && !t.latticeScores[Int(id)].isNaN {
+                    relax(end, id)
+                    if end - start == mblen { single = true }
                 }
             }
+            if !single { relax(start + mblen, Int32(t.model.unkID)) }
             start += mblen
-        }
-        var path: [(Int, Int, Int32)] = []
-        var end = size
-        while end > 0 {
-            path.append((from[end], end, nodeID[end]))
-            end = from[end]
-        }
-        for (a, b, id) in path.reversed() {
-            emit(UnsafeRawBufferPointer(rebasing: s[a..<b]), id: id >= 0 ? UInt32(id) : nil, into: &ids)
         }
     }
 }
