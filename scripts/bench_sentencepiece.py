@@ -2,7 +2,7 @@
 """Side-by-side SentencePiece benchmarks on the same input in one run (release build):
 
 * encode, 1 thread: sentencepiece `encode` vs `tokenmill encode --jobs 1`, in MB of UTF-8 input
-  per CPU-second (reading excluded on both sides), for the shared Mistral model (BPE) and the
+  per CPU-second (reading excluded on both sides; runs interleaved, medians of 5), for the shared Mistral model (BPE) and the
   Unigram 8k fixture model (trained by sentencepiece, nmt_nfkc);
 * train a 32k Unigram model on the same sentences (one per line): sentencepiece (2 threads) vs
   `tokenmill train-tokenizer --model unigram` (2 jobs), wall time and peak RSS, each in its own
@@ -48,20 +48,20 @@ def main():
     rows = []
     for name, model in MODELS.items():
         sp = spm.SentencePieceProcessor(model_file=model)
-        runs = []
-        for _ in range(3):
+        # Interleaved (spm, ours, spm, ours, …) so that the VM's drifting speed hits both alike;
+        # medians of 5 runs each, and the median of the per-pair ratios.
+        runs, ours = [], []
+        for _ in range(5):
             c0 = time.process_time()
             n_ref = sum(len(ids) for ids in sp.encode(texts))
             runs.append(time.process_time() - c0)
-        ref_cpu = sorted(runs)[1]
-        ours = []
-        for _ in range(5):
             p = subprocess.run([BIN, "encode", "--tokenizer", model, "--field", "text", "--count", "--timing", "--jobs", "1", corpus],
                                capture_output=True, text=True, check=True)
             assert int(p.stdout.strip()) == n_ref, "token counts differ from sentencepiece"
             ours.append(float(re.search(r"([\d.]+) s CPU", p.stderr).group(1)))
-        our_cpu = sorted(ours)[2]
-        rows.append((f"encode, {name}", f"{size / ref_cpu:.1f} MB/CPU-s", f"{size / our_cpu:.1f} MB/CPU-s", f"{ref_cpu / our_cpu:.2f}×"))
+        ref_cpu, our_cpu = sorted(runs)[2], sorted(ours)[2]
+        pair = sorted(r / o for r, o in zip(runs, ours))[2]
+        rows.append((f"encode, {name}", f"{size / ref_cpu:.1f} MB/CPU-s", f"{size / our_cpu:.1f} MB/CPU-s", f"{ref_cpu / our_cpu:.2f}× (pairs: {pair:.2f}×)"))
 
     lines = os.path.join(work, "train.txt")
     with open(lines, "w", encoding="utf-8") as f:

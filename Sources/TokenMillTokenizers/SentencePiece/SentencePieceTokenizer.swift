@@ -299,7 +299,7 @@ final class SentencePieceEncoder: TokenEncoder {
     private var bestFrom: [Int32] = []
     private var bestID: [Int32] = []
     private var edges: [UInt32] = []
-    private var edgeCache: LatticeCache? = LatticeCache(slots: 1 << 15, arenaLimit: 1 << 22)
+    private var edgeCache: LatticeCache? = LatticeCache()
     private var path: [(Int, Int, Int32)] = []
     /// Words up to this many bytes have their lattice edges cached.
     static let cachedWordBytes = 64
