@@ -73,32 +73,6 @@ struct PieceCache {
         }
     }
 
-    /// Calls `body` with the cached ids of `piece` (in place, no copy) and returns true, or
-    /// returns false.
-    @inline(__always)
-    func withCached(_ piece: UnsafeRawBufferPointer, hash h: UInt64, _ body: (UnsafeBufferPointer<UInt32>) -> Void) -> Bool {
-        if piece.isEmpty { return false }
-        let key = Self.inlineKey(piece)
-        return table.withUnsafeBufferPointer { t in
-            var i = Int(truncatingIfNeeded: h) & mask
-            while true {
-                let e = t[i]
-                if e.idCount == 0 { return false }
-                if e.hash == h && Int(e.keyLength) == piece.count && e.inlineKey == key
-                    && (piece.count <= 8 || keys.withUnsafeBufferPointer { memcmp($0.baseAddress! + Int(e.keyStart), piece.baseAddress!, piece.count) == 0 }) {
-                    if e.idCount == 1 {
-                        withUnsafePointer(to: e.idOrStart) { body(UnsafeBufferPointer(start: $0, count: 1)) }
-                    } else {
-                        let s = Int(e.idOrStart), c = Int(e.idCount)
-                        ids.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[s..<(s + c)])) }
-                    }
-                    return true
-                }
-                i = (i + 1) & mask
-            }
-        }
-    }
-
     mutating func insert(_ piece: UnsafeRawBufferPointer, hash h: UInt64, ids newIDs: ArraySlice<UInt32>) {
         guard !piece.isEmpty, piece.count <= Self.maxKeyLength, !newIDs.isEmpty, newIDs.count < Int(UInt16.max) else { return }
         if used >= maxEntries { clear() }

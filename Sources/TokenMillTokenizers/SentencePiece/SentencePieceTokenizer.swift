@@ -15,12 +15,9 @@ public struct SentencePieceTokenizer: Tokenizer {
     let allPieces: BytesTable
     let pieceBytes: [[UInt8]]
     let byteIDs: [UInt32]
-    let minScore: Float
-    let maxScore: Float
     let maxPieceBytes: Int
-    /// Scores and types by id, unboxed for the hot loops.
+    /// Scores by id, unboxed for the hot loops.
     let scores: [Float]
-    let types: [SentencePieceModel.PieceType]
     /// NORMAL, USER_DEFINED and UNUSED pieces as a byte trie (Unigram's lattice).
     let trie: PieceTrie
     /// The same pieces as a double array (Unigram models): a lattice step is an XOR and a label
@@ -35,6 +32,9 @@ public struct SentencePieceTokenizer: Tokenizer {
     let latticeScores: [Float]
 
     public init(model: SentencePieceModel, name: String, fingerprint: String, path: String) throws {
+        guard model.unkID >= 0 && model.unkID < model.pieces.count else {
+            throw TokenMillError(.corruptInput, "\(path): trainer_spec.unk_id \(model.unkID) is not the id of a piece (the model has \(model.pieces.count))")
+        }
         self.model = model
         self.name = name
         self.fingerprint = fingerprint
@@ -57,11 +57,8 @@ public struct SentencePieceTokenizer: Tokenizer {
             return all.get(Array("<0x\(hex.count == 1 ? "0" + hex : hex)>".utf8)) ?? UInt32.max
         }
         let normalScores = model.pieces.filter { $0.type == .normal }.map(\.score)
-        minScore = normalScores.min() ?? 0
-        maxScore = normalScores.max() ?? 0
         maxPieceBytes = pieceBytes.map(\.count).max() ?? 1
         scores = model.pieces.map(\.score)
-        types = model.pieces.map(\.type)
         wordwise = model.pieces.filter { $0.type != .userDefined }.allSatisfy { p in
             let b = Array(p.piece.utf8)
             var i = 3
