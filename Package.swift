@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "TokenMillIO", dependencies: ["TokenMillCore", "CZstd", "CZlib"]),
         // Tokenizer interface and implementations.
         .target(name: "TokenMillTokenizers", dependencies: ["TokenMillCore"]),
+        // Curation: text normalization (then filters, language ID, dedup).
+        .target(name: "TokenMillCuration", dependencies: ["TokenMillCore"]),
         // Recipe, build pipeline (index → select → pack → write), manifest, stats, data card.
         .target(name: "TokenMillCorpus", dependencies: [
             "TokenMillCore", "TokenMillIO", "TokenMillTokenizers",
@@ -39,13 +41,14 @@ let package = Package(
         ]),
         // ArgumentParser commands.
         .target(name: "TokenMillCLI", dependencies: [
-            "TokenMillCorpus",
+            "TokenMillCorpus", "TokenMillCuration",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "tokenmill", dependencies: ["TokenMillCLI"]),
 
         .testTarget(name: "TokenMillCoreTests", dependencies: ["TokenMillCore"]),
         .testTarget(name: "TokenMillIOTests", dependencies: ["TokenMillIO"]),
+        .testTarget(name: "TokenMillCurationTests", dependencies: ["TokenMillCuration"]),
         .testTarget(name: "TokenMillTokenizersTests", dependencies: ["TokenMillTokenizers", "TokenMillIO"]),
         // Depends on the executable so that `swift test` builds it for the kill/resume tests.
         .testTarget(name: "TokenMillCorpusTests", dependencies: ["TokenMillCorpus", "TokenMillIO", "tokenmill"]),
