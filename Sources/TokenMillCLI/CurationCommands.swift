@@ -47,3 +47,123 @@ struct NormalizeCommand: ParsableCommand {
         if let output { try AtomicFileWriter.write(out, to: output) } else { FileHandle.standardOutput.write(Data(out.utf8)) }
     }
 }
+
+/// JSONL records in (with their line numbers, for errors), the text field's string checked.
+struct CurationRecords {
+    var records: [(record: [(String, JSONValue)], text: String, id: String)] = []
+
+    init(inputs: [String], field: String, idField: String) throws {
+        for input in inputs {
+            let data = input == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try readFile(input)
+            for (n, line) in [UInt8](data).split(separator: 0x0A).enumerated() {
+                let value: JSONValue
+                do { value = try JSONScanner.parse(Array(line)) } catch let f as JSONScanner.Failure {
+                    throw TokenMillError(.corruptInput, "\(input):\(n + 1): \(f.description)")
+                }
+                guard case .object(let pairs) = value, case .string(let text)? = value[field] else {
+                    throw TokenMillError(.corruptInput, "\(input):\(n + 1): no string field '\(field)'")
+                }
+                let id = value[idField]?.stringValue ?? value[idField]?.intValue.map { String($0) } ?? ""
+                records.append((pairs, text, id))
+            }
+        }
+    }
+
+    /// Kept records to `output`, dropped ones (with `filter_reason` and `stage`) to `rejects`,
+    /// and the counts by reason on standard error as one JSON line.
+    func write(texts: [String], drops: [DropReason?], field: String, stage: String, output: String?, rejects: String?) throws {
+        var kept = "", rejected = ""
+        var counts = ReasonCounts()
+        for (i, r) in records.enumerated() {
+            var pairs = r.record
+            if let k = pairs.lastIndex(where: { $0.0 == field }) { pairs[k].1 = .string(texts[i]) }
+            if let reason = drops[i] {
+                counts.add(reason.rawValue)
+                rejected += JSONValue.object(pairs + [("filter_reason", .string(reason.rawValue)), ("stage", .string(stage))])
+                    .serialized(pretty: false, trailingNewline: false) + "\n"
+            } else {
+                kept += JSONValue.object(pairs).serialized(pretty: false, trailingNewline: false) + "\n"
+            }
+        }
+        if let output { try AtomicFileWriter.write(kept, to: output) } else { FileHandle.standardOutput.write(Data(kept.utf8)) }
+        if let rejects { try AtomicFileWriter.write(rejected, to: rejects) }
+        let summary: JSONValue = .object([("stage", .string(stage)), ("in", .int(Int64(records.count))),
+                                          ("kept", .int(Int64(records.count - counts.total))), ("dropped", counts.json)])
+        FileHandle.standardError.write(Data((summary.serialized(pretty: false, trailingNewline: false) + "\n").utf8))
+    }
+}
+
+struct NormalizationOptions: ParsableArguments {
+    @Flag(name: .customLong("no-normalize"), help: "Use the text as it is (no NFKC, control or white-space cleanup).") var raw = false
+    @Flag(name: .customLong("repair-mojibake"), help: "Decode UTF-8 that was read as Latin-1/Windows-1252 again.") var repairMojibake = false
+
+    var normalizer: TextNormalizer? { raw ? nil : TextNormalizer(repairMojibake: repairMojibake) }
+
+    func apply(_ text: String, _ w: TextNormalizer.Workspace) -> String {
+        guard let n = normalizer else { return text }
+        var out: [UInt8] = []
+        var copy = text
+        copy.withUTF8 { n.normalize(UnsafeRawBufferPointer($0), into: &out, workspace: w) }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+struct FilterCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "filter",
+        abstract: "Normalize and filter JSONL records: degenerate text and length bounds (inclusive); kept records out, rejects with their reason.")
+
+    @Argument(help: "JSONL files ('-' for standard input).") var inputs: [String] = ["-"]
+    @Option(help: "The text field.") var field: String = "text"
+    @OptionGroup var normalization: NormalizationOptions
+    @Flag(name: .customLong("keep-junk"), help: "Keep documents without visible text or without a letter.") var keepJunk = false
+    @Option(name: .customLong("min-chars"), help: "Fewer characters (after normalization) are dropped.") var minChars: Int?
+    @Option(name: .customLong("max-chars"), help: "More characters are dropped.") var maxChars: Int?
+    @Option(name: .customLong("min-words"), help: "Fewer white-space separated words are dropped.") var minWords: Int?
+    @Option(name: .customLong("max-words"), help: "More words are dropped.") var maxWords: Int?
+    @Option(name: .customLong("min-bytes"), help: "Fewer UTF-8 bytes are dropped.") var minBytes: Int?
+    @Option(name: .customLong("max-bytes"), help: "More UTF-8 bytes are dropped.") var maxBytes: Int?
+    @Option(name: .shortAndLong, help: "Kept records (default: standard output).") var output: String?
+    @Option(help: "Dropped records, each with filter_reason and stage.") var rejects: String?
+
+    func run() throws {
+        let input = try CurationRecords(inputs: inputs, field: field, idField: "id")
+        let w = TextNormalizer.Workspace()
+        let bounds = LengthFilter(minChars: minChars, maxChars: maxChars, minWords: minWords, maxWords: maxWords,
+                                  minBytes: minBytes, maxBytes: maxBytes)
+        var texts: [String] = [], drops: [DropReason?] = []
+        for r in input.records {
+            let text = normalization.apply(r.text, w)
+            texts.append(text)
+            drops.append((keepJunk ? nil : JunkFilter().decide(text)) ?? bounds.decide(text))
+        }
+        try input.write(texts: texts, drops: drops, field: field, stage: "filter", output: output, rejects: rejects)
+    }
+}
+
+struct DedupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dedup",
+        abstract: "Exact dedup of JSONL records by their normalized text; one survivor per text.")
+
+    @Argument(help: "JSONL files ('-' for standard input).") var inputs: [String] = ["-"]
+    @Option(help: "The text field.") var field: String = "text"
+    @Option(name: .customLong("id-field"), help: "The id field (for --survivor smallest_id).") var idField: String = "id"
+    @OptionGroup var normalization: NormalizationOptions
+    @Option(help: "Which copy survives: first (in input order) or smallest_id.") var survivor: String = "first"
+    @Option(name: .shortAndLong, help: "Kept records (default: standard output).") var output: String?
+    @Option(help: "Dropped records, each with filter_reason and stage.") var rejects: String?
+
+    func run() throws {
+        guard let policy = ExactDeduplicator.Survivor(rawValue: survivor) else {
+            throw TokenMillError(.invalidConfiguration, "--survivor \(survivor): use first or smallest_id")
+        }
+        let input = try CurationRecords(inputs: inputs, field: field, idField: idField)
+        let w = TextNormalizer.Workspace()
+        let texts = input.records.map { normalization.apply($0.text, w) }
+        let keys = texts.map { t in Array(t.utf8).withUnsafeBytes { ExactDeduplicator.key($0) } }
+        var drops = [DropReason?](repeating: nil, count: texts.count)
+        for i in ExactDeduplicator.duplicates(keys: keys, ids: input.records.map(\.id), survivor: policy) { drops[i] = .exactDuplicate }
+        try input.write(texts: texts, drops: drops, field: field, stage: "dedup_exact", output: output, rejects: rejects)
+    }
+}

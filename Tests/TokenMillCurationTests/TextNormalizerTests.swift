@@ -48,3 +48,17 @@ import Testing
         }
     }
 }
+
+@Suite struct LengthFilterTests {
+    @Test func boundsAreInclusive() {
+        let f = LengthFilter(minChars: 3, maxChars: 5)
+        #expect(f.decide("ab") == .tooShort)
+        #expect(f.decide("abc") == nil && f.decide("abcde") == nil)
+        #expect(f.decide("abcdef") == .tooLong)
+        #expect(LengthFilter(minChars: 2).decide("é") == .tooShort)  // one character, two bytes
+        #expect(LengthFilter(minBytes: 2).decide("é") == nil)
+        #expect(LengthFilter(minWords: 3).decide(" a  b\n") == .tooFewWords)
+        #expect(LengthFilter(maxWords: 2).decide("a b\u{3000}c") == .tooManyWords)
+        #expect(LengthFilter().decide("") == nil)
+    }
+}
