@@ -23,28 +23,16 @@ struct NormalizeCommand: ParsableCommand {
         let normalizer = TextNormalizer(nfkc: !noNFKC, removeControls: !keepControls, repairMojibake: repairMojibake,
                                         cleanWhitespace: !keepWhitespace, stripIndentation: stripIndentation, maxBlankLines: max(0, maxBlankLines))
         let workspace = TextNormalizer.Workspace()
-        var out = ""
+        let input = try CurationRecords(inputs: inputs, field: field, idField: "id")
         var normalized: [UInt8] = []
-        for input in inputs {
-            let data = input == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try readFile(input)
-            for (n, line) in [UInt8](data).split(separator: 0x0A).enumerated() {
-                var record: JSONValue
-                do { record = try JSONScanner.parse(Array(line)) } catch let f as JSONScanner.Failure {
-                    throw TokenMillError(.corruptInput, "\(input):\(n + 1): \(f.description)")
-                }
-                guard case .object(var pairs) = record, let k = pairs.lastIndex(where: { $0.0 == field }),
-                      case .string(let text) = pairs[k].1 else {
-                    throw TokenMillError(.corruptInput, "\(input):\(n + 1): no string field '\(field)'")
-                }
-                normalized.removeAll(keepingCapacity: true)
-                var copy = text
-                copy.withUTF8 { normalizer.normalize(UnsafeRawBufferPointer($0), into: &normalized, workspace: workspace) }
-                pairs[k].1 = .string(String(decoding: normalized, as: UTF8.self))
-                record = .object(pairs)
-                out += record.serialized(pretty: false, trailingNewline: false) + "\n"
-            }
+        let texts = input.records.map { r -> String in
+            normalized.removeAll(keepingCapacity: true)
+            var copy = r.text
+            copy.withUTF8 { normalizer.normalize(UnsafeRawBufferPointer($0), into: &normalized, workspace: workspace) }
+            return String(decoding: normalized, as: UTF8.self)
         }
-        if let output { try AtomicFileWriter.write(out, to: output) } else { FileHandle.standardOutput.write(Data(out.utf8)) }
+        try input.write(texts: texts, drops: [DropReason?](repeating: nil, count: texts.count), field: field, stage: "normalize",
+                        output: output, rejects: nil)
     }
 }
 
