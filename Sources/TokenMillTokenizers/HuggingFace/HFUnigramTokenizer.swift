@@ -30,7 +30,7 @@ public struct HFUnigramTokenizer: Tokenizer {
     public let metaspace: Metaspace?
     public let decoders: [DecoderStep]
     public let addedTokens: [AddedToken]
-    public let eosID: UInt32
+    public private(set) var eosID: UInt32
     public let bosID: UInt32?
     let minScore: Double
     /// All entries as a double array (duplicates: the last id, like HF's `token_to_ids`).
@@ -96,10 +96,11 @@ public struct HFUnigramTokenizer: Tokenizer {
         addedTokens.first(where: { $0.content == content })?.id ?? idOf.get(Array(content.utf8))
     }
 
+    /// The same tokenizer with another end-of-document id.
     public func with(eosID: UInt32) -> HFUnigramTokenizer {
-        try! HFUnigramTokenizer(name: name, fingerprint: fingerprint, pieces: pieces, scores: scores, unkID: unkID,
-                                byteFallback: byteFallback, normalizers: normalizers, metaspace: metaspace, decoders: decoders,
-                                addedTokens: addedTokens, eosID: eosID, bosID: bosID, path: name)
+        var copy = self
+        copy.eosID = eosID
+        return copy
     }
 
     public func makeEncoder() -> any TokenEncoder { HFUnigramEncoder(self) }
