@@ -106,3 +106,13 @@ import Testing
         }
     }
 }
+
+extension HFUnigramTests {
+    @Test func endOfDocumentIsTheEndOfTextPiece() throws {
+        let (_, exported) = try Self.exported8k()
+        #expect(exported.eosID == 2)  // </s>, not <unk>
+        let hf = try HFTokenizerLoader.loadAny(path: Self.fixtures + "/hf_unigram_en_2k.json")
+        #expect(hf.eosID == 2)
+        #expect((hf as! HFUnigramTokenizer).with(eosID: 1).eosID == 1)
+    }
+}

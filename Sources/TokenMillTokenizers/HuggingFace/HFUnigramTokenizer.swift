@@ -74,7 +74,10 @@ public struct HFUnigramTokenizer: Tokenizer {
         var ab: [UInt32: [UInt8]] = [:]
         for t in addedTokens { ab[t.id] = Array(t.content.utf8) }
         addedBytes = ab
-        self.eosID = eosID ?? addedTokens.first(where: { $0.special })?.id ?? 0
+        // Without a post-processor naming it: the conventional end-of-text pieces, else the first
+        // special added token that is not the unknown one.
+        self.eosID = eosID ?? ["</s>", "<|endoftext|>", "<eos>"].lazy.compactMap { table.get(Array($0.utf8)) }.first
+            ?? addedTokens.first(where: { $0.special && $0.id != unkID })?.id ?? 0
     }
 
     public var vocabularySize: Int { max(pieces.count, Int(addedTokens.map(\.id).max() ?? 0) + 1) }
