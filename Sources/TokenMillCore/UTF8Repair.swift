@@ -100,6 +100,21 @@ public enum UTF8Repair {
         return k
     }
 
+    /// The length of the UTF-8 sequence that `lead` starts (1–4), for valid UTF-8.
+    @inlinable @inline(__always)
+    public static func sequenceLength(lead: UInt8) -> Int { lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4 }
+
+    /// The code point at `i` of valid UTF-8 and its length (cut short at the end of `text`).
+    @inlinable @inline(__always)
+    public static func scalar(_ text: UnsafeRawBufferPointer, at i: Int) -> (value: UInt32, length: Int) {
+        let b = text[i]
+        let len = min(sequenceLength(lead: b), text.count - i)
+        guard len > 1 else { return (UInt32(b), len) }
+        var c = UInt32(b) & (0xFF >> (len + 1))
+        for k in 1..<len { c = c << 6 | UInt32(text[i + k] & 0x3F) }
+        return (c, len)
+    }
+
     /// Appends the UTF-8 encoding of `scalar` (a valid, non-surrogate code point).
     @inline(__always)
     public static func appendScalar(_ v: UInt32, to out: inout [UInt8]) {

@@ -26,9 +26,7 @@ public struct JunkFilter: Sendable, Equatable {
                 i += 1
                 continue
             }
-            let len = min(b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4, n - i)
-            var c = UInt32(b) & (0xFF >> (len + 1))
-            for k in 1..<len { c = c << 6 | UInt32(text[i + k] & 0x3F) }
+            let (c, len) = UTF8Repair.scalar(text, at: i)
             if let s = Unicode.Scalar(c) {
                 let p = s.properties
                 if p.isAlphabetic && !p.isEmojiPresentation { return nil }

@@ -118,13 +118,7 @@ public struct TextNormalizer: Sendable, Equatable {
             if fixed { out.append(contentsOf: run) } else { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: t[runStart..<end])) }
         }
         while i < n {
-            let b = t[i]
-            let len = min(b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4, n - i)
-            var c = UInt32(b)
-            if len > 1 {
-                c = UInt32(b) & (0xFF >> (len + 1))
-                for k in 1..<len { c = c << 6 | UInt32(t[i + k] & 0x3F) }
-            }
+            let (c, len) = UTF8Repair.scalar(t, at: i)
             if let byte = mojibakeByte(c) {
                 if run.isEmpty { runStart = i }
                 run.append(byte)

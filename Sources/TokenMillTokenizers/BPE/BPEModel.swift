@@ -135,7 +135,7 @@ public struct BPEModel: Sendable {
         var lastWasUnk = false
         while i < piece.count {
             let b = piece[i]
-            let len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
+            let len = UTF8Repair.sequenceLength(lead: b)
             let end = min(i + len, piece.count)
             let ch = UnsafeRawBufferPointer(rebasing: piece[i..<end])
             if let id = whole.get(ch) {

@@ -232,7 +232,7 @@ final class HFUnigramEncoder: TokenEncoder {
         var start = 0
         while start < size {
             let b = s[start]
-            let mblen = min(b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4, size - start)
+            let mblen = min(UTF8Repair.sequenceLength(lead: b), size - start)
             let base = score[start]
             var single = false
             var node = PrecompiledCharsmap.offset(units[0])

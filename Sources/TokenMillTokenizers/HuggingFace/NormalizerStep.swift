@@ -64,13 +64,7 @@ public enum NormalizerStep: Sendable, Equatable {
         case .nmt:
             var i = 0
             while i < text.count {
-                let b = text[i]
-                let len = min(b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4, text.count - i)
-                var cp = UInt32(b)
-                if len > 1 {
-                    cp = UInt32(b) & (0xFF >> (len + 1))
-                    for k in 1..<len { cp = cp << 6 | UInt32(text[i + k] & 0x3F) }
-                }
+                let (cp, len) = UTF8Repair.scalar(text, at: i)
                 switch cp {
                 case 0x01...0x08, 0x0B, 0x0E...0x1F, 0x7F, 0x8F, 0x9F: break
                 case 0x09, 0x0A, 0x0C, 0x0D, 0x1680, 0x200B...0x200F, 0x2028, 0x2029, 0x2581, 0xFEFF, 0xFFFD: out.append(0x20)
@@ -94,7 +88,7 @@ public enum NormalizerStep: Sendable, Equatable {
         case .strip(let left, _): return left && Self.whitespaceWidth(text, at: 0) != nil
         case .nmt, .precompiled:
             let b = text[0]
-            let len = min(b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4, text.count)
+            let len = min(UTF8Repair.sequenceLength(lead: b), text.count)
             var out: [UInt8] = []
             if case .precompiled(let map) = self {
                 // The first grapheme cluster, normalized alone.

@@ -90,7 +90,7 @@ public struct PrecompiledCharsmap: Sendable, Equatable {
             var k = 0
             while k < cluster.count {
                 let b = cluster[k]
-                let len = min(b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4, cluster.count - k)
+                let len = min(UTF8Repair.sequenceLength(lead: b), cluster.count - k)
                 let ch = UnsafeRawBufferPointer(rebasing: cluster[k..<(k + len)])
                 var hit = -1
                 prefixRules(ch, stopAtFirst: true) { _, v in hit = v }

@@ -48,7 +48,7 @@ struct SentencePieceNormalizer: Sendable {
         for u in userDefined where u.count <= s.count && (0..<u.count).allSatisfy({ s[$0] == u[$0] }) { return (false, 0..<u.count, u.count) }
         if let rule = charsmap.longestRule(s) { return (true, charsmap.replacement(at: rule.value), rule.length) }
         let b = s[0]
-        let len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
+        let len = UTF8Repair.sequenceLength(lead: b)
         if len > s.count || (len > 1 && !UTF8Repair.isValid(UnsafeRawBufferPointer(rebasing: s[0..<len]))) { return (true, -1..<(-1), 1) }
         return (false, 0..<len, len)
     }

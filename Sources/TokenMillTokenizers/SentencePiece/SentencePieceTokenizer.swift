@@ -218,7 +218,7 @@ final class SentencePieceEncoder: TokenEncoder {
         while i < s.count {
             bounds.append(i)
             let b = s[i]
-            i += min(b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4, s.count - i)
+            i += min(UTF8Repair.sequenceLength(lead: b), s.count - i)
         }
         bounds.append(s.count)
         // Symbol k spans bounds[k]..<bounds[k + 1].
@@ -255,7 +255,7 @@ final class SentencePieceEncoder: TokenEncoder {
             for u in t.normalizer.userDefined where u.count <= s.count - i && (0..<u.count).allSatisfy({ s[i + $0] == u[$0] }) { len = u.count; break }
             if len == 0 {
                 let b = s[i]
-                len = min(b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4, s.count - i)
+                len = min(UTF8Repair.sequenceLength(lead: b), s.count - i)
             }
             starts.append(i); lens.append(len)
             i += len
@@ -312,7 +312,7 @@ final class SentencePieceEncoder: TokenEncoder {
         var start = from
         while start < to {
             let b = s[start]
-            let mblen = min(b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4, size - start)
+            let mblen = min(UTF8Repair.sequenceLength(lead: b), size - start)
             var single = false
             var node = offset(units[0])
             var end = start
@@ -412,7 +412,7 @@ final class SentencePieceEncoder: TokenEncoder {
                     var c = a
                     while c < b {
                         let lead = s[c]
-                        let next = c + min(lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4, size - c)
+                        let next = c + min(UTF8Repair.sequenceLength(lead: lead), size - c)
                         nodes.removeAll(keepingCapacity: true)
                         Self.lattice(s, from: c, to: next, units: un, scores: ls, unk: unk, into: &nodes)
                         let start = c
@@ -445,7 +445,7 @@ final class SentencePieceEncoder: TokenEncoder {
         var start = 0
         while start < size {
             let b = s[start]
-            let mblen = min(b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4, size - start)
+            let mblen = min(UTF8Repair.sequenceLength(lead: b), size - start)
             let base = score[start]
             var single = false
             var node: Int32 = 0

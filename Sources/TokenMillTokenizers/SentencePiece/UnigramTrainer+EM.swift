@@ -35,7 +35,7 @@ extension UnigramTrainer {
             var s = 0
             while s < w.count {
                 let c = w[s]
-                let charLen = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4
+                let charLen = UTF8Repair.sequenceLength(lead: c)
                 var node: Int32 = 0
                 var hasSingle = false
                 var k = s

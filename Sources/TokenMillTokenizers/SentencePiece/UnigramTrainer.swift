@@ -355,7 +355,7 @@ public struct UnigramTrainer {
         var i = b.startIndex
         while i < b.endIndex {
             let c = b[i]
-            let len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4
+            let len = UTF8Repair.sequenceLength(lead: c)
             let end = min(i + len, b.endIndex)
             var v: UInt32 = len == 1 ? UInt32(c) : UInt32(c) & (0xFF >> UInt32(len + 1))
             var k = i + 1
