@@ -14,11 +14,10 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_tokenizers import timed  # noqa: E402  (wall seconds, peak RSS MiB, stdout, stderr)
+from bench_tokenizers import english_corpus, timed  # noqa: E402  (wall seconds, peak RSS MiB, stdout, stderr)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(os.path.dirname(ROOT), "shared", "corpora")
@@ -39,12 +38,7 @@ print(json.dumps({"wall": time.time() - t0, "rss_mib": resource.getrusage(resour
 def main():
     import sentencepiece as spm
     mb = int(sys.argv[1]) if len(sys.argv) > 1 else 54
-    work = tempfile.mkdtemp(prefix="tokenmill-bench-spm-")
-    corpus = os.path.join(work, "en.jsonl")
-    subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "make_repeated_jsonl.py"),
-                    os.path.join(SHARED, "en", "python_docs.jsonl.gz"), corpus, str(mb)], check=True, capture_output=True)
-    texts = [json.loads(line)["text"] for line in open(corpus, encoding="utf-8")]
-    size = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    work, corpus, texts, size = english_corpus(mb, "tokenmill-bench-spm-")
     rows = []
     for name, model in MODELS.items():
         sp = spm.SentencePieceProcessor(model_file=model)

@@ -48,14 +48,20 @@ def timed(cmd):
     return seconds, rss, p.stdout, p.stderr
 
 
-def main():
-    mb = int(sys.argv[1]) if len(sys.argv) > 1 else 54
-    work = tempfile.mkdtemp(prefix="tokenmill-bench-tok-")
+def english_corpus(mb, prefix):
+    """The shared English corpus repeated to `mb` MB as JSONL in a fresh temporary folder:
+    (folder, JSONL path, texts, size in MB)."""
+    work = tempfile.mkdtemp(prefix=prefix)
     corpus = os.path.join(work, "en.jsonl")
     subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "make_repeated_jsonl.py"),
                     os.path.join(SHARED, "en", "python_docs.jsonl.gz"), corpus, str(mb)], check=True, capture_output=True)
-    texts = [json.loads(l)["text"] for l in open(corpus, encoding="utf-8")]
-    size = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    texts = [json.loads(line)["text"] for line in open(corpus, encoding="utf-8")]
+    return work, corpus, texts, sum(len(t.encode("utf-8")) for t in texts) / 1e6
+
+
+def main():
+    mb = int(sys.argv[1]) if len(sys.argv) > 1 else 54
+    work, corpus, texts, size = english_corpus(mb, "tokenmill-bench-tok-")
     rows = []
 
     enc = tiktoken_cl100k()

@@ -37,6 +37,15 @@ import Testing
         }
     }
 
+    /// Our ids, hashed in chunks of 16 items, against the committed golden `goldens/NAME.txt.gz`.
+    static func expectGolden(_ ids: [[UInt32]], _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let golden = try readTextLines(fixtures + "/goldens/\(name).txt.gz")
+        let ours = chunkHashes(ids)
+        #expect(ours.count == golden.count, sourceLocation: sourceLocation)
+        let bad = zip(ours, golden).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)
+        #expect(bad.isEmpty, "\(bad.count) of \(golden.count) chunks differ; first items: \(bad.prefix(5).map { $0 * 16 })", sourceLocation: sourceLocation)
+    }
+
     static func chunkHashes(_ ids: [[UInt32]]) -> [String] {
         stride(from: 0, to: ids.count, by: 16).map { start in
             let h = SHA256Hasher()
@@ -58,11 +67,7 @@ import Testing
         let tok = try Self.tokenizer(name)
         let texts = try Self.texts(set)
         let ids = BatchEncoder.encode(texts, tokenizer: tok, jobs: 2, bytePath: set == "bytes")
-        let ours = Self.chunkHashes(ids)
-        let golden = try readTextLines(Self.fixtures + "/goldens/\(name).\(set).txt.gz")
-        #expect(ours.count == golden.count)
-        let bad = zip(ours, golden).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)
-        #expect(bad.isEmpty, "\(bad.count) of \(golden.count) chunks differ; first items: \(bad.prefix(5).map { $0 * 16 })")
+        try Self.expectGolden(ids, "\(name).\(set)")
         if set == "bytes" || set == "random" {
             // Byte-level decoding is exact (NFKC aside).
             for (t, i) in zip(texts, ids).prefix(2000) where !tok.normalizers.contains(.unicode(.nfkc)) {
