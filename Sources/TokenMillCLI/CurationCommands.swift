@@ -59,7 +59,8 @@ struct CurationRecords {
 
     /// Kept records to `output`, dropped ones (with `filter_reason` and `stage`) to `rejects`,
     /// and the counts by reason on standard error as one JSON line.
-    func write(texts: [String], drops: [DropReason?], field: String, stage: String, output: String?, rejects: String?) throws {
+    func write(texts: [String], drops: [DropReason?], field: String, stage: String, output: String?, rejects: String?,
+               stages: [String]? = nil) throws {
         var kept = "", rejected = ""
         var counts = ReasonCounts()
         for (i, r) in records.enumerated() {
@@ -67,7 +68,7 @@ struct CurationRecords {
             if let k = pairs.lastIndex(where: { $0.0 == field }) { pairs[k].1 = .string(texts[i]) }
             if let reason = drops[i] {
                 counts.add(reason.rawValue)
-                rejected += JSONValue.object(pairs + [("filter_reason", .string(reason.rawValue)), ("stage", .string(stage))])
+                rejected += JSONValue.object(pairs + [("filter_reason", .string(reason.rawValue)), ("stage", .string(stages?[i] ?? stage))])
                     .serialized(pretty: false, trailingNewline: false) + "\n"
             } else {
                 kept += JSONValue.object(pairs).serialized(pretty: false, trailingNewline: false) + "\n"
@@ -111,21 +112,82 @@ struct FilterCommand: ParsableCommand {
     @Option(name: .customLong("max-words"), help: "More words are dropped.") var maxWords: Int?
     @Option(name: .customLong("min-bytes"), help: "Fewer UTF-8 bytes are dropped.") var minBytes: Int?
     @Option(name: .customLong("max-bytes"), help: "More UTF-8 bytes are dropped.") var maxBytes: Int?
+    @Option(help: "Quality rule sets to apply after those, in order: \(QualityRules.names.joined(separator: ", ")) (comma-separated).")
+    var rules: String?
+    @Option(name: .customLong("rule-option"), help: "A rule set's threshold, datatrove's name: gopher_quality.min_doc_words=100 (repeatable).")
+    var ruleOptions: [String] = []
     @Option(name: .shortAndLong, help: "Kept records (default: standard output).") var output: String?
     @Option(help: "Dropped records, each with filter_reason and stage.") var rejects: String?
 
     func run() throws {
+        var options: [String: [String: String]] = [:]
+        for o in ruleOptions {
+            guard let eq = o.firstIndex(of: "="), let dot = o[..<eq].firstIndex(of: ".") else {
+                throw TokenMillError(.invalidConfiguration, "--rule-option \(o): write RULE.OPTION=VALUE, e.g. c4.min_num_sentences=3")
+            }
+            options[String(o[..<dot]), default: [:]][String(o[o.index(after: dot)..<eq])] = String(o[o.index(after: eq)...])
+        }
+        let names = rules.map { $0.split(separator: ",").map { String($0) } } ?? []
+        let quality = try names.map { try QualityRules.make($0, options: options[$0] ?? [:]) }
+        if let unused = options.keys.sorted().first(where: { !names.contains($0) }) {
+            throw TokenMillError(.invalidConfiguration, "--rule-option \(unused).…: rule set \(unused) is not in --rules")
+        }
         let input = try CurationRecords(inputs: inputs, field: field, idField: "id")
         let w = TextNormalizer.Workspace()
         let bounds = LengthFilter(minChars: minChars, maxChars: maxChars, minWords: minWords, maxWords: maxWords,
                                   minBytes: minBytes, maxBytes: maxBytes)
-        var texts: [String] = [], drops: [DropReason?] = []
+        var texts: [String] = [], drops: [DropReason?] = [], stages: [String] = []
         for r in input.records {
-            let text = normalization.apply(r.text, w)
+            var text = normalization.apply(r.text, w)
+            var drop = (keepJunk ? nil : JunkFilter().decide(text)) ?? bounds.decide(text)
+            var stage = "filter"
+            if drop == nil && !quality.isEmpty {
+                var doc = QualityText(text)
+                for rule in quality {
+                    if let d = rule.apply(&doc) { drop = d; stage = rule.name; break }
+                }
+                text = doc.text
+            }
             texts.append(text)
-            drops.append((keepJunk ? nil : JunkFilter().decide(text)) ?? bounds.decide(text))
+            drops.append(drop)
+            stages.append(stage)
         }
-        try input.write(texts: texts, drops: drops, field: field, stage: "filter", output: output, rejects: rejects)
+        try input.write(texts: texts, drops: drops, field: field, stage: "filter", output: output, rejects: rejects, stages: stages)
+    }
+}
+
+struct WordsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "words",
+        abstract: "Print the English words (and sentence counts) the quality rule sets see, one JSON line per record.")
+
+    @Argument(help: "JSONL files ('-' for standard input).") var inputs: [String] = ["-"]
+    @Option(help: "The text field.") var field: String = "text"
+    @Flag(help: "Also count sentences per line, as the C4 rule set does.") var sentences = false
+    @Flag(name: .customLong("special-cases"), help: "Print the tokenizer's special cases as one JSON object instead.") var specialCases = false
+
+    func run() throws {
+        if specialCases {
+            let table = EnglishTokenizerExceptions.table()
+            let json = JSONValue.object(table.keys.sorted().map { ($0, .array(table[$0]!.map { .string($0) })) })
+            print(json.serialized(pretty: false, trailingNewline: false))
+            return
+        }
+        let input = try CurationRecords(inputs: inputs, field: field, idField: "id")
+        var out = ""
+        for r in input.records {
+            var pairs: [(String, JSONValue)] = [("id", .string(r.id)), ("words", .array(EnglishWordTokenizer.shared.words(r.text).map { .string($0) }))]
+            if sentences {
+                let t = Array(r.text.unicodeScalars)
+                let counts = PyText.splitLines(t).map { l -> JSONValue in
+                    let s = PyText.strip(t, l)
+                    return .int(Int64(EnglishWordTokenizer.shared.sentenceCount(t, s)))
+                }
+                pairs.append(("sentences", .array(counts)))
+            }
+            out += JSONValue.object(pairs).serialized(pretty: false, trailingNewline: false) + "\n"
+        }
+        FileHandle.standardOutput.write(Data(out.utf8))
     }
 }
 
