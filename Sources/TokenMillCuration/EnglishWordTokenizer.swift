@@ -244,6 +244,8 @@ public final class EnglishWordTokenizer: Sendable {
         м/с км/ч кПа Па мбар Кб КБ кб Мб МБ мб Гб ГБ гб Тб ТБ тбكم كم² كم³ م م² م³ سم سم² سم³ مم مم² مم³ كم غرام جرام جم \
         كغ ملغ كوب اكواب
         """.split(separator: " ").map { Array($0.unicodeScalars) }
+    static let unitsAndCurrency = currency + units
+    static let maxUnitLength = unitsAndCurrency.map(\.count).max()!
     static let prefixSingles = Set("§%=—–".unicodeScalars).union(punctuation).union(quotes)
         .union(currency.filter { $0.count == 1 }.map { $0[0] })
     static let suffixSingles = punctuation.union(quotes).union("—–".unicodeScalars)
@@ -279,13 +281,18 @@ public final class EnglishWordTokenizer: Sendable {
                 let p = t[e - 2]
                 if isDigit(p) || isLower(p) || beforeFinalPeriod.contains(p) { best = max(best, 1) }
                 if n >= 3 && isUpper(p) && isUpper(t[e - 3]) { best = max(best, 1) }
-                if n >= 3 && t[e - 3] == "°" && "FfCcKk".unicodeScalars.contains(p) { best = max(best, 1) }
+                if n >= 3 && t[e - 3] == "°" && (p == "F" || p == "f" || p == "C" || p == "c" || p == "K" || p == "k") { best = max(best, 1) }
             }
         }
         if n >= 2 && (t[e - 2] == "'" || t[e - 2] == "’") && (c == "s" || c == "S") { best = max(best, 2) }
         if c == "+" && n >= 2 && isDigit(t[e - 2]) { best = max(best, 1) }
-        for u in currency + units where n > u.count && u.count > best && PyText.hasSuffix(t, r, u) && isDigit(t[e - u.count - 1]) {
-            best = u.count
+        // A unit or currency after a number: only when a digit stands among the last few characters.
+        var k = e - 1
+        while k > r.lowerBound && e - k <= maxUnitLength && !isDigit(t[k - 1]) { k -= 1 }
+        if k > r.lowerBound && isDigit(t[k - 1]) {
+            for u in unitsAndCurrency where n > u.count && u.count > best && PyText.hasSuffix(t, r, u) && isDigit(t[e - u.count - 1]) {
+                best = u.count
+            }
         }
         return best
     }
@@ -311,13 +318,14 @@ public final class EnglishWordTokenizer: Sendable {
                 m = j - i
             } else if c == "…" || isIcon(c) {
                 m = 1
-            } else if "+-*^".unicodeScalars.contains(c), let b = before, isDigit(b), let a = after, isDigit(a) || a == "-" {
+            } else if c == "+" || c == "-" || c == "*" || c == "^", let b = before, isDigit(b), let a = after, isDigit(a) || a == "-" {
                 m = 1
             } else if c == ".", let b = before, isLower(b) || quotes.contains(b), let a = after, isUpper(a) || quotes.contains(a) {
                 m = 1
             } else if c == ",", let b = before, PyText.isAlpha(b), let a = after, PyText.isAlpha(a) {
                 m = 1
-            } else if let b = before, PyText.isAlpha(b) || isDigit(b) {
+            } else if c == "-" || c == "–" || c == "—" || c == "~" || c == ":" || c == "<" || c == ">" || c == "=" || c == "/",
+                      let b = before, PyText.isAlpha(b) || isDigit(b) {
                 for h in hyphens where i + h.count < e && PyText.hasPrefix(t, i..<e, h) && PyText.isAlpha(t[i + h.count]) {
                     m = h.count
                     break
@@ -338,6 +346,7 @@ public final class EnglishWordTokenizer: Sendable {
     /// `[scheme://][userinfo@]host[:port][/?#…]`, the host a dotted name with a lower-case
     /// top-level label of 2–63 letters, or a public IPv4 address.
     static func isURL(_ t: Scalars, _ r: Range<Int>) -> Bool {
+        guard r.count >= 4, t[r].contains(".") else { return false }  // a host has a dot and a 2-letter top level
         var starts = [r.lowerBound]
         if let p = PyText.firstIndex(of: Array("://".unicodeScalars), in: t, r), p - r.lowerBound >= 2,
            t[r.lowerBound..<p].allSatisfy({ isWordChar($0) || $0 == "+" || $0 == "-" || $0 == "." }) {

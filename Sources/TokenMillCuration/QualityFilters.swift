@@ -32,14 +32,17 @@ public protocol QualityRule: Sendable {
 
 /// datatrove's punctuation set (`PUNCTUATION_SET`): a word made only of these is a "symbol word".
 enum QualityCharacters {
-    static func isPunctuation(_ c: Unicode.Scalar) -> Bool {
+    static func isPunctuation(_ c: Unicode.Scalar) -> Bool { isBasicPunctuation(c) || isTerminal(c) }
+
+    /// datatrove's `PUNCTUATION` string (what `simplify_text` turns into spaces).
+    static func isBasicPunctuation(_ c: Unicode.Scalar) -> Bool {
         switch c.value {
         case 0x00...0x08, 0x0B...0x1F, 0x21...0x2F, 0x3A...0x40, 0x5B...0x60, 0x7B...0x9F, 0xAB, 0xB4, 0xBB,
              0x2013...0x2014, 0x2019, 0x201C...0x201E, 0x2026, 0x2236, 0x2501, 0x25BA, 0x3001...0x3002, 0x3008...0x300D,
              0x3010...0x3011, 0xFF01, 0xFF05, 0xFF08...0xFF09, 0xFF0C, 0xFF0E, 0xFF11, 0xFF1A...0xFF1B, 0xFF1F, 0xFF5E:
             return true
         default:
-            return isTerminal(c)
+            return false
         }
     }
 
@@ -184,31 +187,33 @@ public struct GopherRepetitionRule: QualityRule, Equatable {
         if let m = dupLineFrac, m != 0, Double(lineDups) / Double(lines.count) > m { return DropReason("dup_line_frac") }
         if let m = dupLineCharFrac, m != 0, Double(lineChars) / length > m { return DropReason("dup_line_char_frac") }
         let words = doc.words()
+        let h = NGramHashes(t, words)
         for (n, frac) in topNGrams where words.count >= n {
-            // The most frequent n-gram (the first one seen among equals), its length × count.
-            var counts: [[Unicode.Scalar]: (count: Int, first: Int)] = [:]
+            // The most frequent n-gram (words joined by a space; the first seen among equals):
+            // its length × its count.
+            var counts: [NGramHashes.Key: (count: Int, first: Int)] = [:]
             var best: (count: Int, first: Int, length: Int) = (0, Int.max, 0)
             for i in 0...(words.count - n) {
-                let g = joined(t, words[i..<(i + n)], separator: " ")
-                var e = counts[g] ?? (0, i)
+                let (key, len) = h.key(i, n, separator: true)
+                var e = counts[key] ?? (0, i)
                 e.count += 1
-                counts[g] = e
-                if e.count > best.count || (e.count == best.count && e.first < best.first) { best = (e.count, e.first, g.count) }
+                counts[key] = e
+                if e.count > best.count || (e.count == best.count && e.first < best.first) { best = (e.count, e.first, len) }
             }
             if Double(best.length * best.count) / length > frac { return DropReason("top_\(n)_gram") }
         }
         for (n, frac) in dupNGrams {
-            // Characters of n-grams seen before; a repeat skips its n words.
-            var seen = Set<[Unicode.Scalar]>()
+            // Characters of n-grams (words concatenated) seen before; a repeat skips its n words.
+            var seen = Set<NGramHashes.Key>()
             var repeated = 0
             var i = 0
             while i < words.count - n + 1 {
-                let g = joined(t, words[i..<(i + n)], separator: nil)
-                if seen.contains(g) {
-                    repeated += g.count
+                let (key, len) = h.key(i, n, separator: false)
+                if seen.contains(key) {
+                    repeated += len
                     i += n
                 } else {
-                    seen.insert(g)
+                    seen.insert(key)
                     i += 1
                 }
             }
@@ -216,14 +221,63 @@ public struct GopherRepetitionRule: QualityRule, Equatable {
         }
         return nil
     }
+}
 
-    private func joined(_ t: [Unicode.Scalar], _ words: ArraySlice<Range<Int>>, separator: Unicode.Scalar?) -> [Unicode.Scalar] {
-        var g: [Unicode.Scalar] = []
-        for (k, w) in words.enumerated() {
-            if k > 0, let s = separator { g.append(s) }
-            g.append(contentsOf: t[w])
+/// Hashes of word n-grams as strings: polynomial hashes of the code points modulo 2^61 − 1 with
+/// two bases (122 bits), which compose (hash(a + b) = hash(a)·B^len(b) + hash(b)), so an n-gram
+/// costs n steps and equal strings — however they split into words — get equal keys.
+struct NGramHashes {
+    struct Key: Hashable { let a: UInt64, b: UInt64 }
+    static let p: UInt64 = (1 << 61) - 1
+    static let bases: (UInt64, UInt64) = (1_000_003, 0x1F35_A7BD)
+
+    let hashes: [(UInt64, UInt64)]
+    let powers: [(UInt64, UInt64)]
+    let lengths: [Int]
+
+    init(_ t: [Unicode.Scalar], _ words: [Range<Int>]) {
+        var hashes: [(UInt64, UInt64)] = [], powers: [(UInt64, UInt64)] = []
+        hashes.reserveCapacity(words.count); powers.reserveCapacity(words.count)
+        for w in words {
+            var h = (UInt64(0), UInt64(0)), q = (UInt64(1), UInt64(1))
+            for i in w {
+                let v = UInt64(t[i].value) + 1
+                h = (Self.add(Self.mul(h.0, Self.bases.0), v), Self.add(Self.mul(h.1, Self.bases.1), v))
+                q = (Self.mul(q.0, Self.bases.0), Self.mul(q.1, Self.bases.1))
+            }
+            hashes.append(h); powers.append(q)
         }
-        return g
+        self.hashes = hashes
+        self.powers = powers
+        self.lengths = words.map(\.count)
+    }
+
+    @inline(__always) static func mul(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let (hi, lo) = a.multipliedFullWidth(by: b)
+        // (hi·2^64 + lo) mod 2^61−1
+        let r = (lo & p) + (lo >> 61) + (hi << 3)
+        return r >= p ? (r - p >= p ? r - 2 * p : r - p) : r
+    }
+
+    @inline(__always) static func add(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let r = a + b
+        return r >= p ? r - p : r
+    }
+
+    /// The key and the length (code points) of words i..<i+n, joined by a space or not.
+    func key(_ i: Int, _ n: Int, separator: Bool) -> (Key, Int) {
+        var h = (UInt64(0), UInt64(0))
+        var len = 0
+        let space = UInt64(0x20) + 1
+        for j in i..<(i + n) {
+            if separator && j > i {
+                h = (Self.add(Self.mul(h.0, Self.bases.0), space), Self.add(Self.mul(h.1, Self.bases.1), space))
+                len += 1
+            }
+            h = (Self.add(Self.mul(h.0, powers[j].0), hashes[j].0), Self.add(Self.mul(h.1, powers[j].1), hashes[j].1))
+            len += lengths[j]
+        }
+        return (Key(a: h.0, b: h.1), len)
     }
 }
 
