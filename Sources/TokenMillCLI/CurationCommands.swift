@@ -194,17 +194,57 @@ struct WordsCommand: ParsableCommand {
 struct DedupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dedup",
-        abstract: "Exact dedup of JSONL records by their normalized text; one survivor per text.")
+        abstract: "Exact dedup of JSONL records by their normalized text, or MinHash LSH near-dup removal (--minhash); one survivor per cluster.")
 
     @Argument(help: "JSONL files ('-' for standard input).") var inputs: [String] = ["-"]
     @Option(help: "The text field.") var field: String = "text"
     @Option(name: .customLong("id-field"), help: "The id field (for --survivor smallest_id).") var idField: String = "id"
     @OptionGroup var normalization: NormalizationOptions
     @Option(help: "Which copy survives: first (in input order) or smallest_id.") var survivor: String = "first"
+    @Option(help: "Near-duplicates instead: a MinHash preset (datatrove, nemo, redpajama).") var minhash: String?
+    @Option(help: "With --minhash: the Jaccard threshold to choose bands × rows for (redpajama: 0.7, 0.8 or 0.9).") var threshold: Double?
+    @Option(help: "With --minhash: bands (overrides the preset; with --rows).") var bands: Int?
+    @Option(help: "With --minhash: rows per band (overrides the preset; with --bands).") var rows: Int?
+    @Option(name: .customLong("verify-jaccard"), help: "With --minhash: keep a candidate pair only if its exact Jaccard similarity is at least this.")
+    var verifyJaccard: Double?
+    @Option(help: "With --minhash: a persistent index folder; new data is deduplicated against it, and it grows by the survivors.")
+    var index: String?
+    @Flag(name: .customLong("index-read-only"), help: "Do not add to the index (decontamination against an eval set).") var indexReadOnly = false
+    @Option(help: "With --minhash: signing threads.") var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .customLong("memory-entries"), help: "With --minhash: band entries held in memory before a sorted run spills to disk.")
+    var memoryEntries: Int = 1 << 24
     @Option(name: .shortAndLong, help: "Kept records (default: standard output).") var output: String?
     @Option(help: "Dropped records, each with filter_reason and stage.") var rejects: String?
 
     func run() throws {
+        if let preset = minhash {
+            var config = try MinHashConfig.preset(preset, threshold: preset == "redpajama" ? threshold : nil)
+            if let t = threshold, preset != "redpajama" {
+                (config.bands, config.rows) = MinHashConfig.optimalBandsRows(permutations: config.permutations, threshold: t)
+            }
+            if bands != nil || rows != nil {
+                guard let b = bands, let r = rows, b > 0, r > 0 else {
+                    throw TokenMillError(.invalidConfiguration, "--bands and --rows go together, both positive")
+                }
+                (config.bands, config.rows) = (b, r)
+            }
+            config.verifyJaccard = verifyJaccard
+            var files = inputs
+            if files == ["-"] {
+                // Two passes need a file: standard input is saved to one first.
+                let path = NSTemporaryDirectory() + "tokenmill-stdin-\(getpid()).jsonl"
+                try FileHandle.standardInput.readDataToEndOfFile().write(to: URL(fileURLWithPath: path))
+                files = [path]
+            }
+            defer { if files != inputs { try? FileManager.default.removeItem(atPath: files[0]) } }
+            try MinHashDedupRun(inputs: files, field: field, idField: idField, normalization: normalization, config: config, jobs: jobs,
+                                maxBufferedEntries: memoryEntries, indexDirectory: index, indexReadOnly: indexReadOnly,
+                                output: output, rejects: rejects).run()
+            return
+        }
+        if index != nil || bands != nil || rows != nil || verifyJaccard != nil || threshold != nil {
+            throw TokenMillError(.invalidConfiguration, "--index, --bands, --rows, --threshold and --verify-jaccard need --minhash PRESET")
+        }
         guard let policy = ExactDeduplicator.Survivor(rawValue: survivor) else {
             throw TokenMillError(.invalidConfiguration, "--survivor \(survivor): use first or smallest_id")
         }

@@ -84,11 +84,16 @@ public struct MinHashConfig: Sendable, Equatable, Codable {
 public final class MinHasher {
     public let config: MinHashConfig
     private let a: [UInt64], b: [UInt64]
-    private var scalars: [UInt32] = []
-    private var simplified: [UInt32] = []
-    private var wordHashes: [UInt64] = []
-    public private(set) var shingles: [UInt64] = []
-    private var signature: [UInt32] = []
+    /// Reusable buffers, taken out of the class while working (so the hot loops pay no
+    /// exclusivity checks).
+    struct Buffers {
+        var scalars: [UInt32] = []
+        var simplified: [UInt32] = []
+        var wordHashes: [UInt64] = []
+        var shingles: [UInt64] = []
+    }
+    private var buffers: Buffers? = Buffers()
+    public var shingles: [UInt64] { buffers?.shingles ?? [] }
     private let nfd = UnicodeNormalizer(.nfd)
     private let workspace = UnicodeNormalizer.Workspace()
 
@@ -102,9 +107,10 @@ public final class MinHasher {
     /// The band keys of `text`, or nil when it has fewer than one shingle (too short to compare).
     public func bandKeys(_ text: String) -> [UInt64]? {
         shingle(text)
+        let shingles = self.shingles
         guard !shingles.isEmpty else { return nil }
         let k = config.permutations
-        signature = [UInt32](repeating: .max, count: k)
+        var signature = [UInt32](repeating: .max, count: k)
         signature.withUnsafeMutableBufferPointer { s in
             a.withUnsafeBufferPointer { A in
                 b.withUnsafeBufferPointer { B in
@@ -133,44 +139,51 @@ public final class MinHasher {
 
     /// Text as the shingles see it (datatrove's `simplify_text`): lower case, numbers as 0,
     /// punctuation as spaces, runs of white space as one space, diacritics removed.
-    func simplify(_ text: String) {
-        scalars.removeAll(keepingCapacity: true)
+    func simplify(_ text: String, _ buf: inout Buffers) {
+        buf.scalars.removeAll(keepingCapacity: true)
         var ascii = true
         for s in text.unicodeScalars {
             if s.value < 0x80 {
-                scalars.append(s.value >= 0x41 && s.value <= 0x5A ? s.value | 0x20 : s.value)
+                buf.scalars.append(s.value >= 0x41 && s.value <= 0x5A ? s.value | 0x20 : s.value)
             } else {
                 ascii = false
-                for l in s.properties.lowercaseMapping.unicodeScalars { scalars.append(l.value) }
+                for l in s.properties.lowercaseMapping.unicodeScalars { buf.scalars.append(l.value) }
             }
         }
         if !ascii {
             // Diacritics: decompose, drop the non-spacing marks.
-            scalars = nfd.normalize(scalars: scalars, workspace: workspace).filter { v in
+            buf.scalars = nfd.normalize(scalars: buf.scalars, workspace: workspace).filter { v in
                 guard v >= 0x300, let s = Unicode.Scalar(v) else { return true }
                 return s.properties.generalCategory != .nonspacingMark
             }
         }
-        simplified.removeAll(keepingCapacity: true)
+        buf.simplified.removeAll(keepingCapacity: true)
         var i = 0
-        let n = scalars.count
+        let n = buf.scalars.count
         var pendingSpace = false
         func put(_ v: UInt32) {
-            if pendingSpace && !simplified.isEmpty { simplified.append(0x20) }
+            if pendingSpace && !buf.simplified.isEmpty { buf.simplified.append(0x20) }
             pendingSpace = false
-            simplified.append(v)
+            buf.simplified.append(v)
+        }
+        @inline(__always) func isDigit(_ v: UInt32) -> Bool {
+            v < 0x80 ? (v >= 0x30 && v <= 0x39) : Unicode.Scalar(v)?.properties.numericType == .decimal
         }
         while i < n {
-            let v = scalars[i]
+            let v = buf.scalars[i]
+            if v < 0x80 && v >= 0x61 && v <= 0x7A {  // the common case: a lower-case ASCII letter
+                put(v)
+                i += 1
+                continue
+            }
             let s = Unicode.Scalar(v) ?? " "
-            if s.properties.numericType == .decimal {
+            if isDigit(v) {
                 // A number (digits, optionally one decimal separator and more digits) becomes 0.
                 var j = i + 1
-                while j < n, Unicode.Scalar(scalars[j])?.properties.numericType == .decimal { j += 1 }
-                if j + 1 < n, [0x2E, 0x2C, 0x60C, 0x66B, 0x2396, 0x2397, 0x2398].contains(scalars[j]),
-                   Unicode.Scalar(scalars[j + 1])?.properties.numericType == .decimal {
+                while j < n, isDigit(buf.scalars[j]) { j += 1 }
+                if j + 1 < n, [0x2E, 0x2C, 0x60C, 0x66B, 0x2396, 0x2397, 0x2398].contains(buf.scalars[j]), isDigit(buf.scalars[j + 1]) {
                     j += 1
-                    while j < n, Unicode.Scalar(scalars[j])?.properties.numericType == .decimal { j += 1 }
+                    while j < n, isDigit(buf.scalars[j]) { j += 1 }
                 }
                 put(0x30)
                 i = j
@@ -186,35 +199,37 @@ public final class MinHasher {
     }
 
     func shingle(_ text: String) {
-        simplify(text)
-        shingles.removeAll(keepingCapacity: true)
+        var buf = buffers.take() ?? Buffers()
+        defer { buffers = buf }
+        simplify(text, &buf)
+        buf.shingles.removeAll(keepingCapacity: true)
         switch config.shingles {
         case .words(let n):
-            wordHashes.removeAll(keepingCapacity: true)
-            simplified.withUnsafeBytes { raw in
+            buf.wordHashes.removeAll(keepingCapacity: true)
+            buf.simplified.withUnsafeBytes { raw in
                 var start = 0
-                let count = simplified.count
-                for i in 0...count where i == count || simplified[i] == 0x20 {
-                    if i > start { wordHashes.append(StableHash.xxh64(UnsafeRawBufferPointer(rebasing: raw[(start * 4)..<(i * 4)]))) }
+                let count = buf.simplified.count
+                for i in 0...count where i == count || buf.simplified[i] == 0x20 {
+                    if i > start { buf.wordHashes.append(StableHash.xxh64(UnsafeRawBufferPointer(rebasing: raw[(start * 4)..<(i * 4)]))) }
                     start = i + 1
                 }
             }
-            guard wordHashes.count >= n else { return }
-            for i in 0...(wordHashes.count - n) {
+            guard buf.wordHashes.count >= n else { return }
+            for i in 0...(buf.wordHashes.count - n) {
                 var h: UInt64 = 0x243F_6A88_85A3_08D3
-                for j in i..<(i + n) { h = ((h ^ wordHashes[j]) &* 0x9E37_79B9_7F4A_7C15).rotatedLeft(31) }
-                shingles.append(SplitMix64.mix(h))
+                for j in i..<(i + n) { h = ((h ^ buf.wordHashes[j]) &* 0x9E37_79B9_7F4A_7C15).rotatedLeft(31) }
+                buf.shingles.append(SplitMix64.mix(h))
             }
         case .characters(let n):
-            guard simplified.count >= n else { return }
+            guard buf.simplified.count >= n else { return }
             let base: UInt64 = 0x100_0000_01B3
             var top: UInt64 = 1
             for _ in 1..<n { top = top &* base }
             var h: UInt64 = 0
-            for i in 0..<simplified.count {
-                if i >= n { h = h &- UInt64(simplified[i - n]) &* top }
-                h = h &* base &+ UInt64(simplified[i])
-                if i >= n - 1 { shingles.append(SplitMix64.mix(h)) }
+            for i in 0..<buf.simplified.count {
+                if i >= n { h = h &- UInt64(buf.simplified[i - n]) &* top }
+                h = h &* base &+ UInt64(buf.simplified[i])
+                if i >= n - 1 { buf.shingles.append(SplitMix64.mix(h)) }
             }
         }
     }

@@ -129,7 +129,7 @@ public final class MinHashDeduplicator {
         var idLines: [UInt8] = []
         if let index { idLines = try readAllBytes(index.directory + "/ids.jsonl") }
         for (i, id) in ids.enumerated() where numbering[i] != .max {
-            idLines.append(contentsOf: JSONValue.string(id).serialized(pretty: false, trailingNewline: true).utf8)
+            idLines.append(contentsOf: (JSONValue.string(id).serialized(pretty: false, trailingNewline: false) + "\n").utf8)
         }
         try writeAtomically(idLines, to: directory + "/.new/ids.jsonl")
         try MinHashIndex.writeMeta(directory + "/.new", config: config, documents: Int(next))
@@ -154,15 +154,18 @@ public final class MinHashDeduplicator {
     }
 
     /// Survivor per document for texts in memory (tests, small jobs).
-    public static func survivors(_ texts: [String], config: MinHashConfig, workDirectory: String) throws -> [Int] {
-        let d = try MinHashDeduplicator(config: config, workDirectory: workDirectory)
+    public static func survivors(_ texts: [String], config: MinHashConfig, workDirectory: String, maxBufferedEntries: Int = 1 << 24,
+                                 index: MinHashIndex? = nil, saveIndexTo: String? = nil, ids: [String] = []) throws -> [Int] {
+        let d = try MinHashDeduplicator(config: config, workDirectory: workDirectory, maxBufferedEntries: maxBufferedEntries, index: index)
         defer { d.close() }
         let hasher = MinHasher(config)
         for t in texts {
             let keys = hasher.bandKeys(t)
             try d.add(keys: keys, shingles: config.verifyJaccard != nil && keys != nil ? hasher.shingleSet(t) : nil)
         }
-        return try d.finish().map { Int($0) }
+        let roots = try d.finish()
+        if let dir = saveIndexTo { try d.saveIndex(to: dir, roots: roots, ids: ids) }
+        return roots.map { Int($0) }
     }
 }
 

@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""Synthetic MinHash scale input: N documents (default 10,000,000), each a window of 30-60 words
+of the shared English corpus at a seeded random offset; 10 % are planted near-duplicates of an
+earlier document (about 3 % of the words replaced by other words of the corpus). Writes
+OUT.jsonl ({"id", "text"}) and OUT.labels.jsonl ({"id", "near_dup_of"}).
+
+    python3 scripts/make_minhash_synthetic.py OUT [N]
+"""
+import gzip
+import json
+import os
+import random
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.path.join(os.path.dirname(ROOT), "shared", "corpora")
+
+
+def main():
+    out = sys.argv[1]
+    n = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000_000
+    words = []
+    with gzip.open(os.path.join(SHARED, "en", "python_docs.jsonl.gz"), "rt", encoding="utf-8") as f:
+        for line in f:
+            words.extend(json.loads(line)["text"].split())
+    rng = random.Random(20261122)
+    starts, lengths = [], []
+    with open(out + ".jsonl", "w", encoding="utf-8") as docs, open(out + ".labels.jsonl", "w", encoding="utf-8") as labels:
+        for i in range(n):
+            if i > 0 and rng.random() < 0.10:
+                j = rng.randrange(i)
+                s, k = starts[j], lengths[j]
+                w = words[s:s + k]
+                for _ in range(max(1, k * 3 // 100)):
+                    w[rng.randrange(k)] = words[rng.randrange(len(words))]
+                labels.write(f'{{"id":"s{i}","near_dup_of":"s{j}"}}\n')
+            else:
+                k = rng.randint(30, 60)
+                s = rng.randrange(len(words) - k)
+                w = words[s:s + k]
+            starts.append(s)
+            lengths.append(k)
+            docs.write(json.dumps({"id": f"s{i}", "text": " ".join(w)}) + "\n")
+
+
+if __name__ == "__main__":
+    main()
