@@ -118,6 +118,7 @@ struct FilterCommand: ParsableCommand {
     var ruleOptions: [String] = []
     @Option(name: .shortAndLong, help: "Kept records (default: standard output).") var output: String?
     @Option(help: "Dropped records, each with filter_reason and stage.") var rejects: String?
+    @Option(help: "Threads.") var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func run() throws {
         var options: [String: [String: String]] = [:]
@@ -133,26 +134,34 @@ struct FilterCommand: ParsableCommand {
             throw TokenMillError(.invalidConfiguration, "--rule-option \(unused).…: rule set \(unused) is not in --rules")
         }
         let input = try CurationRecords(inputs: inputs, field: field, idField: "id")
-        let w = TextNormalizer.Workspace()
         let bounds = LengthFilter(minChars: minChars, maxChars: maxChars, minWords: minWords, maxWords: maxWords,
                                   minBytes: minBytes, maxBytes: maxBytes)
-        var texts: [String] = [], drops: [DropReason?] = [], stages: [String] = []
-        for r in input.records {
-            var text = normalization.apply(r.text, w)
-            var drop = (keepJunk ? nil : JunkFilter().decide(text)) ?? bounds.decide(text)
-            var stage = "filter"
-            if drop == nil && !quality.isEmpty {
-                var doc = QualityText(text)
-                for rule in quality {
-                    if let d = rule.apply(&doc) { drop = d; stage = rule.name; break }
+        let n = input.records.count
+        var results = [(text: String, drop: DropReason?, stage: String)](repeating: ("", nil, ""), count: n)
+        let workers = max(1, min(jobs, n))
+        let records = input.records, keepJunk = keepJunk, normalization = normalization
+        results.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            // Records are dealt round-robin; each result lands at its record's place.
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let w = TextNormalizer.Workspace()
+                for i in stride(from: worker, to: n, by: workers) {
+                    var text = normalization.apply(records[i].text, w)
+                    var drop = (keepJunk ? nil : JunkFilter().decide(text)) ?? bounds.decide(text)
+                    var stage = "filter"
+                    if drop == nil && !quality.isEmpty {
+                        var doc = QualityText(text)
+                        for rule in quality {
+                            if let d = rule.apply(&doc) { drop = d; stage = rule.name; break }
+                        }
+                        text = doc.text
+                    }
+                    out[i] = (text, drop, stage)
                 }
-                text = doc.text
             }
-            texts.append(text)
-            drops.append(drop)
-            stages.append(stage)
         }
-        try input.write(texts: texts, drops: drops, field: field, stage: "filter", output: output, rejects: rejects, stages: stages)
+        try input.write(texts: results.map(\.text), drops: results.map(\.drop), field: field, stage: "filter", output: output,
+                        rejects: rejects, stages: results.map(\.stage))
     }
 }
 
