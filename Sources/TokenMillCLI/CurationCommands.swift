@@ -210,6 +210,11 @@ struct DedupCommand: ParsableCommand {
     @Option(name: .customLong("id-field"), help: "The id field (for --survivor smallest_id).") var idField: String = "id"
     @OptionGroup var normalization: NormalizationOptions
     @Option(help: "Which copy survives: first (in input order) or smallest_id.") var survivor: String = "first"
+    @Option(help: "Remove lines or paragraphs (line, paragraph) that repeat across the corpus, instead of whole documents.")
+    var spans: String?
+    @Option(name: .customLong("max-occurrences"), help: "With --spans: a span seen more often than this is removed.") var maxOccurrences: Int = 1
+    @Flag(name: .customLong("keep-first"), help: "With --spans: keep a repeated span in the first document that has it.") var keepFirst = false
+    @Option(name: .customLong("min-chars-after"), help: "With --spans: drop documents left with fewer non-space characters.") var minCharsAfter: Int = 50
     @Option(help: "Near-duplicates instead: a MinHash preset (datatrove, nemo, redpajama).") var minhash: String?
     @Option(help: "With --minhash: the Jaccard threshold to choose bands × rows for (redpajama: 0.7, 0.8 or 0.9).") var threshold: Double?
     @Option(help: "With --minhash: bands (overrides the preset; with --rows).") var bands: Int?
@@ -249,6 +254,21 @@ struct DedupCommand: ParsableCommand {
             try MinHashDedupRun(inputs: files, field: field, idField: idField, normalization: normalization, config: config, jobs: jobs,
                                 maxBufferedEntries: memoryEntries, indexDirectory: index, indexReadOnly: indexReadOnly,
                                 output: output, rejects: rejects).run()
+            return
+        }
+        if let unit = spans {
+            guard let u = SpanDeduplicator.Unit(rawValue: unit) else {
+                throw TokenMillError(.invalidConfiguration, "--spans \(unit): use line or paragraph")
+            }
+            let input = try CurationRecords(inputs: inputs, field: field, idField: idField)
+            let w = TextNormalizer.Workspace()
+            let texts = input.records.map { normalization.apply($0.text, w) }
+            let dedup = SpanDeduplicator(unit: u, maxOccurrences: maxOccurrences, keepFirst: keepFirst, minChars: minCharsAfter)
+            for t in texts { dedup.count(t) }
+            let results = texts.map { dedup.apply($0) }
+            try input.write(texts: results.map(\.text), drops: results.map(\.drop), field: field, stage: "dedup_\(u.rawValue)s",
+                            output: output, rejects: rejects)
+            FileHandle.standardError.write(Data("{\"spans_removed\":\(dedup.removedSpans)}\n".utf8))
             return
         }
         if index != nil || bands != nil || rows != nil || verifyJaccard != nil || threshold != nil {
