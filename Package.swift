@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "TokenMillCuration", dependencies: ["TokenMillCore"]),
         // Recipe, build pipeline (index → select → pack → write), manifest, stats, data card.
         .target(name: "TokenMillCorpus", dependencies: [
-            "TokenMillCore", "TokenMillIO", "TokenMillTokenizers",
+            "TokenMillCore", "TokenMillIO", "TokenMillTokenizers", "TokenMillCuration",
             .product(name: "Yams", package: "Yams"),
         ]),
         // ArgumentParser commands.

@@ -1,3 +1,4 @@
+import TokenMillCuration
 import TokenMillCore
 
 /// The filters every build applies before tokenizing: a document with no visible character is
@@ -48,5 +49,48 @@ struct DocumentFilters {
         case 0x85, 0xA0, 0x1680, 0x2000...0x200F, 0x2028, 0x2029, 0x202F, 0x205F, 0x2060, 0x3000, 0xFEFF: return true
         default: return false
         }
+    }
+}
+
+/// A source's curation stages from its `filters:` (after the built-in ones): normalization (which
+/// rewrites the text that is then filtered, tokenized and kept), degenerate text, word and byte
+/// bounds, quality rule sets in order. One per thread (it holds a normalizer workspace).
+struct SourceCuration {
+    let spec: FilterSpec
+    let junk: JunkFilter?
+    let bounds: LengthFilter
+    let rules: [any QualityRule]
+    let workspace = TextNormalizer.Workspace()
+
+    init(spec: FilterSpec) throws {
+        self.spec = spec
+        junk = spec.junk ? JunkFilter() : nil
+        bounds = LengthFilter(minWords: spec.minWords, maxWords: spec.maxWords, minBytes: spec.minBytes, maxBytes: spec.maxBytes)
+        rules = try spec.rules.map { try QualityRules.make($0.name, options: $0.options) }
+    }
+
+    /// Normalizes `text` in place when asked.
+    func normalize(_ text: inout [UInt8]) {
+        guard let n = spec.normalize else { return }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count)
+        text.withUnsafeBytes { n.normalize($0, into: &out, workspace: workspace) }
+        text = out
+    }
+
+    /// The drop reason and the stage that dropped the document, or nil; a rule set may rewrite
+    /// the text (C4 removes lines).
+    func decide(_ text: inout [UInt8]) -> (reason: DropReason, stage: String)? {
+        if let junk, let r = text.withUnsafeBytes({ junk.decide($0) }) { return (r, "junk") }
+        let string = String(decoding: text, as: UTF8.self)
+        if let r = bounds.decide(string) { return (r, "length") }
+        guard !rules.isEmpty else { return nil }
+        var doc = QualityText(string)
+        for rule in rules {
+            if let r = rule.apply(&doc) { return (r, rule.name) }
+        }
+        let after = doc.text
+        if after != string { text = Array(after.utf8) }
+        return nil
     }
 }

@@ -1,4 +1,5 @@
 import TokenMillCore
+import TokenMillCuration
 import TokenMillIO
 import TokenMillTokenizers
 
@@ -54,6 +55,7 @@ struct UnitIndexer {
         let rejectWriter = try AtomicFileWriter(path: base + ".rejects.jsonl")
         let reader = DocumentReader(spec: source.reader)
         let filters = DocumentFilters(spec: source.filters)
+        let curation = source.filters.curates ? try SourceCuration(spec: source.filters) : nil
         var filtered = ReasonCounts()
         var ids: [UInt32] = []
         var tokenBytes: [UInt8] = []
@@ -63,8 +65,14 @@ struct UnitIndexer {
         var rejects = 0
         let encoder = tokenizer.makeEncoder()
 
-        let stats = try reader.read(unit, onDocument: { doc in
+        let stats = try reader.read(unit, onDocument: { original in
+            var doc = original
+            curation?.normalize(&doc.text)
             var (reason, chars) = filters.decide(doc.text)
+            var stage = "filter"
+            if reason == nil, let c = curation, let d = c.decide(&doc.text) {
+                (reason, stage) = (d.reason, d.stage)
+            }
             if reason == nil, doc.text.withUnsafeBytes({ encoder.disallowedSpecial(in: $0) }) != nil {
                 reason = Self.disallowedSpecial
             }
@@ -72,14 +80,18 @@ struct UnitIndexer {
                 filtered.add(reason.rawValue)
                 if writeRejects {
                     rejects += 1
-                    try rejectWriter.write(JSONValue.object([
+                    var pairs: [(String, JSONValue)] = [
                         ("source", .string(source.name)), ("id", .string(doc.id)),
                         ("file", .string(unit.displayPath)), ("line", .int(Int64(doc.line))),
-                        ("reason", .string(reason.rawValue)), ("text", .string(doc.textString)),
-                    ]).serialized(pretty: false) + "\n")
+                        ("reason", .string(reason.rawValue)),
+                    ]
+                    if curation != nil { pairs.append(("stage", .string(stage))) }
+                    pairs.append(("text", .string(doc.textString)))
+                    try rejectWriter.write(JSONValue.object(pairs).serialized(pretty: false) + "\n")
                 }
                 return
             }
+            if curation != nil { chars = DocumentFilters.scalarCount(doc.text) }
             ids.removeAll(keepingCapacity: true)
             doc.text.withUnsafeBytes { encoder.encode($0, into: &ids) }
             tokenBytes.removeAll(keepingCapacity: true)

@@ -1,4 +1,5 @@
 import TokenMillCore
+import TokenMillCuration
 import TokenMillIO
 import TokenMillTokenizers
 
@@ -57,13 +58,31 @@ public struct TokenizerSpec: Sendable, Equatable {
 }
 
 public struct FilterSpec: Sendable, Equatable {
+    /// A quality rule set and its options (datatrove's names), as in `filters.rules`.
+    public struct Rule: Sendable, Equatable {
+        public var name: String
+        public var options: [String: String]
+    }
+
     /// Inclusive bounds on the number of characters (Unicode scalars) of a document.
     public var minChars: Int?
     public var maxChars: Int?
+    /// Normalization before every filter, the tokenizer and dedup (`normalize:`; off by default).
+    public var normalize: TextNormalizer?
+    /// Drop degenerate text: `no_visible_text`, `no_letters` (`junk: true`).
+    public var junk = false
+    /// Inclusive bounds on white-space separated words and on UTF-8 bytes.
+    public var minWords: Int?, maxWords: Int?, minBytes: Int?, maxBytes: Int?
+    /// Quality rule sets, applied in order.
+    public var rules: [Rule] = []
+
     public init(minChars: Int? = nil, maxChars: Int? = nil) {
         self.minChars = minChars
         self.maxChars = maxChars
     }
+
+    /// True when a stage beyond the built-in character bounds is on.
+    var curates: Bool { normalize != nil || junk || minWords != nil || maxWords != nil || minBytes != nil || maxBytes != nil || !rules.isEmpty }
 }
 
 public struct SourceSpec: Sendable {
@@ -91,6 +110,28 @@ public struct PhaseSpec: Sendable {
 }
 
 extension Recipe {
+    /// A source's filters; the curation keys appear only when used, so older recipes hash as before.
+    func filtersJSON(_ f: FilterSpec) -> JSONValue {
+        var pairs: [(String, JSONValue)] = [
+            ("min_chars", f.minChars.map { .int(Int64($0)) } ?? .null),
+            ("max_chars", f.maxChars.map { .int(Int64($0)) } ?? .null),
+        ]
+        guard f.curates else { return .object(pairs) }
+        if let n = f.normalize {
+            pairs.append(("normalize", .object([("nfkc", .bool(n.nfkc)), ("remove_controls", .bool(n.removeControls)),
+                                                ("repair_mojibake", .bool(n.repairMojibake)), ("clean_whitespace", .bool(n.cleanWhitespace)),
+                                                ("strip_indentation", .bool(n.stripIndentation)), ("max_blank_lines", .int(Int64(n.maxBlankLines)))])))
+        }
+        pairs.append(("junk", .bool(f.junk)))
+        for (k, v) in [("min_words", f.minWords), ("max_words", f.maxWords), ("min_bytes", f.minBytes), ("max_bytes", f.maxBytes)] {
+            pairs.append((k, v.map { .int(Int64($0)) } ?? .null))
+        }
+        pairs.append(("rules", .array(f.rules.map { r in
+            .object([(r.name, .object(r.options.keys.sorted().map { ($0, .string(r.options[$0]!)) }))])
+        })))
+        return .object(pairs)
+    }
+
     /// The recipe with every default resolved, as persisted in the manifest and hashed.
     public var canonicalJSON: JSONValue {
         func source(_ s: SourceSpec) -> JSONValue {
@@ -102,10 +143,7 @@ extension Recipe {
                 ("id_field", s.reader.idField.map { .string($0) } ?? .null),
                 ("text_mode", .string(s.reader.textMode.rawValue)),
                 ("max_records", s.maxRecords.map { .int(Int64($0)) } ?? .null),
-                ("filters", .object([
-                    ("min_chars", s.filters.minChars.map { .int(Int64($0)) } ?? .null),
-                    ("max_chars", s.filters.maxChars.map { .int(Int64($0)) } ?? .null),
-                ])),
+                ("filters", filtersJSON(s.filters)),
             ]
             if let c = s.configPath { pairs.append(("config_path", .string(c))) }
             return .object(pairs)

@@ -1,4 +1,5 @@
 import TokenMillCore
+import TokenMillCuration
 import TokenMillIO
 import TokenMillTokenizers
 
@@ -184,13 +185,63 @@ public enum RecipeLoader {
         let maxRecords = try fields.child("max_records").map { Int(try $0.int()) }
         var filters = FilterSpec()
         if let f = fields.child("filters") {
-            try f.checkKeys(["min_chars", "max_chars"])
+            try f.checkKeys(["min_chars", "max_chars", "normalize", "junk", "min_words", "max_words", "min_bytes", "max_bytes", "rules"])
             filters.minChars = try f.child("min_chars").map { Int(try $0.int()) }
             filters.maxChars = try f.child("max_chars").map { Int(try $0.int()) }
+            filters.minWords = try f.child("min_words").map { Int(try $0.int()) }
+            filters.maxWords = try f.child("max_words").map { Int(try $0.int()) }
+            filters.minBytes = try f.child("min_bytes").map { Int(try $0.int()) }
+            filters.maxBytes = try f.child("max_bytes").map { Int(try $0.int()) }
+            filters.junk = try f.child("junk")?.bool() ?? false
+            filters.normalize = try Self.normalizer(f.child("normalize"))
+            filters.rules = try (f.child("rules")?.array() ?? []).map(Self.rule)
         }
         let spec = SourceSpec(name: name, paths: paths, pathBase: pathBase, reader: reader, maxRecords: maxRecords,
                               filters: filters, configPath: configPath)
         return (spec, try BudgetEntry(node: node, name: name))
+    }
+
+    /// `normalize: true` (the defaults) or a mapping of `TextNormalizer` options.
+    static func normalizer(_ node: ConfigNode?) throws -> TextNormalizer? {
+        guard let node else { return nil }
+        if case .bool(let on) = node.value { return on ? TextNormalizer() : nil }
+        try node.checkKeys(["nfkc", "remove_controls", "repair_mojibake", "clean_whitespace", "strip_indentation", "max_blank_lines"])
+        var n = TextNormalizer()
+        n.nfkc = try node.child("nfkc")?.bool() ?? n.nfkc
+        n.removeControls = try node.child("remove_controls")?.bool() ?? n.removeControls
+        n.repairMojibake = try node.child("repair_mojibake")?.bool() ?? n.repairMojibake
+        n.cleanWhitespace = try node.child("clean_whitespace")?.bool() ?? n.cleanWhitespace
+        n.stripIndentation = try node.child("strip_indentation")?.bool() ?? n.stripIndentation
+        n.maxBlankLines = try node.child("max_blank_lines").map { Int(try $0.int()) } ?? n.maxBlankLines
+        return n
+    }
+
+    /// A rule set: its name, or a one-key mapping from its name to its options.
+    static func rule(_ node: ConfigNode) throws -> FilterSpec.Rule {
+        var name: String
+        var options: [String: String] = [:]
+        if case .string(let s) = node.value {
+            name = s
+        } else {
+            guard node.keys.count == 1, let key = node.keys.first, let body = node.child(key) else {
+                throw node.error("a rule set is a name (gopher_quality) or a one-key mapping (c4: {min_num_sentences: 3})")
+            }
+            name = key
+            guard case .object(let pairs) = body.value else { throw body.error("expected a mapping of options") }
+            for (k, v) in pairs {
+                switch v {
+                case .string(let s): options[k] = s
+                case .int(let i): options[k] = String(i)
+                case .double(let d): options[k] = String(d)
+                case .bool(let b): options[k] = String(b)
+                case .null: options[k] = "none"
+                case .array(let items): options[k] = items.compactMap { $0.stringValue ?? $0.intValue.map { String($0) } }.joined(separator: ",")
+                case .object: throw body.error("option \(k): expected a value, got a mapping")
+                }
+            }
+        }
+        do { _ = try QualityRules.make(name, options: options) } catch let e as TokenMillError { throw node.error(e.message) }
+        return FilterSpec.Rule(name: name, options: options)
     }
 
     static func inferFormat(_ paths: [String]) -> String {

@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+import TokenMillCore
+@testable import TokenMillCorpus
+
+/// Curation from a recipe: `sources[].filters` with normalization, degenerate text, word bounds
+/// and quality rule sets; drops counted by reason in the funnel, rejects with their stage, and
+/// the outputs byte-identical for any job count.
+@Suite(.serialized) struct CurationRecipeTests {
+    static func recipe() -> String {
+        """
+        name: curated
+        output_dir: out
+        seed: 7
+        sequence_length: 512
+        sequences_per_shard: 100
+        target_total_tokens: 40000
+        splits: {train: 1.0}
+        sources:
+          - name: en
+            paths: ['\(sharedCorpora)/dirty/near_dups.jsonl']
+            id_field: id
+            weight: 0.9
+            filters:
+              normalize: true
+              min_words: 60
+              rules: [gopher_repetition, {c4: {min_num_sentences: 3, filter_curly_bracket: false}}]
+          - name: junk
+            paths: ['\(sharedCorpora)/dirty/empty_and_punct.jsonl']
+            id_field: id
+            weight: 0.1
+            filters: {normalize: {repair_mojibake: true}, junk: true}
+        """
+    }
+
+    @Test func filtersFromTheRecipeDropByReasonAndAreDeterministic() throws {
+        var snapshots: [[String: Data]] = []
+        for jobs in [1, 2, 4] {
+            let dir = makeTemporaryDirectory("curated")
+            try build(try writeRecipe(Self.recipe(), in: dir), jobs: jobs)
+            snapshots.append(snapshot(dir + "/out"))
+            if jobs == 1 {
+                let stats = try readJSON(dir + "/out/meta_stats.json")
+                let funnel = try #require(stats["funnel"]?.arrayValue)
+                let en = try #require(funnel.first { $0["source"]?.stringValue == "en" })
+                let junk = try #require(funnel.first { $0["source"]?.stringValue == "junk" })
+                let enDrops = try #require(en["filter_dropped"])
+                #expect((enDrops["too_few_sentences"]?.intValue ?? 0) > 20)
+                #expect((enDrops["too_few_words"]?.intValue ?? 0) > 0)
+                #expect(enDrops["curly_bracket"] == nil)  // switched off by its option
+                #expect(junk["filter_dropped"]?["no_letters"]?.intValue == 15)
+                #expect(junk["filter_dropped"]?["empty_text"]?.intValue == 7)
+                let rejects = String(decoding: FileManager.default.contents(atPath: dir + "/out/rejects.jsonl") ?? Data(), as: UTF8.self)
+                #expect(rejects.contains("\"stage\":\"c4\""))
+                #expect(rejects.contains("\"stage\":\"junk\""))
+            }
+        }
+        for s in snapshots.dropFirst() {
+            #expect(s.keys.sorted() == snapshots[0].keys.sorted())
+            for (k, v) in snapshots[0] { #expect(s[k] == v, "\(k) differs") }
+        }
+    }
+
+    @Test func aMisspelledRuleOrOptionIsAClearError() throws {
+        let dir = makeTemporaryDirectory("curated-bad")
+        let bad = Self.recipe().replacingOccurrences(of: "min_num_sentences", with: "min_sentences")
+        #expect {
+            _ = try writeRecipe(bad, in: dir)
+        } throws: { e in
+            "\(e)".contains("sources[0].filters.rules[1]") && "\(e)".contains("min_sentences")
+        }
+        let unknown = Self.recipe().replacingOccurrences(of: "gopher_repetition", with: "gopher_repeat")
+        #expect(throws: TokenMillError.self) { _ = try writeRecipe(unknown, in: dir) }
+    }
+}
