@@ -44,17 +44,22 @@ struct CurationRecords {
         for input in inputs {
             let data = input == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try readFile(input)
             for (n, line) in [UInt8](data).split(separator: 0x0A).enumerated() {
-                let value: JSONValue
-                do { value = try JSONScanner.parse(Array(line)) } catch let f as JSONScanner.Failure {
-                    throw TokenMillError(.corruptInput, "\(input):\(n + 1): \(f.description)")
-                }
-                guard case .object(let pairs) = value, case .string(let text)? = value[field] else {
-                    throw TokenMillError(.corruptInput, "\(input):\(n + 1): no string field '\(field)'")
-                }
-                let id = value[idField]?.stringValue ?? value[idField]?.intValue.map { String($0) } ?? ""
-                records.append((pairs, text, id))
+                records.append(try Self.parse(Array(line), input: input, line: n + 1, field: field, idField: idField))
             }
         }
+    }
+
+    /// One JSONL line: its members, its text field (a string) and its id (string or integer).
+    static func parse(_ line: [UInt8], input: String, line n: Int, field: String,
+                      idField: String) throws -> (record: [(String, JSONValue)], text: String, id: String) {
+        let value: JSONValue
+        do { value = try JSONScanner.parse(line) } catch let f as JSONScanner.Failure {
+            throw TokenMillError(.corruptInput, "\(input):\(n): \(f.description)")
+        }
+        guard case .object(let pairs) = value, case .string(let text)? = value[field] else {
+            throw TokenMillError(.corruptInput, "\(input):\(n): no string field '\(field)'")
+        }
+        return (pairs, text, value[idField]?.stringValue ?? value[idField]?.intValue.map { String($0) } ?? "")
     }
 
     /// Kept records to `output`, dropped ones (with `filter_reason` and `stage`) to `rejects`,

@@ -25,15 +25,8 @@ struct MinHashDedupRun {
         for input in inputs {
             var stream = try Compression.open(path: input, compression: Compression.detect(path: input))
             let end = try LineReader.forEachLine(in: &stream) { line, n in
-                let value: JSONValue
-                do { value = try JSONScanner.parse(Array(line)) } catch let f as JSONScanner.Failure {
-                    throw TokenMillError(.corruptInput, "\(input):\(n): \(f.description)")
-                }
-                guard case .object(let pairs) = value, case .string(let text)? = value[field] else {
-                    throw TokenMillError(.corruptInput, "\(input):\(n): no string field '\(field)'")
-                }
-                let id = value[idField]?.stringValue ?? value[idField]?.intValue.map { String($0) } ?? ""
-                try body(pairs, text, id)
+                let r = try CurationRecords.parse(Array(line), input: input, line: n, field: field, idField: idField)
+                try body(r.record, r.text, r.id)
             }
             if case .failed(let e, _) = end { throw e }
         }

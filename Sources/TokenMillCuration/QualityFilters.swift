@@ -446,31 +446,24 @@ public enum QualityRules {
             TokenMillError(.invalidConfiguration, "\(rule).\(key) = '\(v)': expected \(what)")
         }
 
-        mutating func int(_ key: String, _ x: inout Int?) throws {
+        /// An optional bound: a value, or `none` to switch it off.
+        mutating func optional<T: LosslessStringConvertible>(_ key: String, _ x: inout T?) throws {
             guard let v = take(key) else { return }
             if v == "none" || v == "null" { x = nil; return }
-            guard let n = Int(v) else { throw bad(key, v, "an integer or none") }
+            guard let n = T(v) else { throw bad(key, v, T.self == Int.self ? "an integer or none" : "a number or none") }
             x = n
         }
 
-        mutating func int(_ key: String, _ x: inout Int) throws {
+        mutating func required<T: LosslessStringConvertible>(_ key: String, _ x: inout T) throws {
             guard let v = take(key) else { return }
-            guard let n = Int(v) else { throw bad(key, v, "an integer") }
+            guard let n = T(v) else { throw bad(key, v, T.self == Int.self ? "an integer" : "a number") }
             x = n
         }
 
-        mutating func double(_ key: String, _ x: inout Double?) throws {
-            guard let v = take(key) else { return }
-            if v == "none" || v == "null" { x = nil; return }
-            guard let n = Double(v) else { throw bad(key, v, "a number or none") }
-            x = n
-        }
-
-        mutating func double(_ key: String, _ x: inout Double) throws {
-            guard let v = take(key) else { return }
-            guard let n = Double(v) else { throw bad(key, v, "a number") }
-            x = n
-        }
+        mutating func int(_ key: String, _ x: inout Int?) throws { try optional(key, &x) }
+        mutating func int(_ key: String, _ x: inout Int) throws { try required(key, &x) }
+        mutating func double(_ key: String, _ x: inout Double?) throws { try optional(key, &x) }
+        mutating func double(_ key: String, _ x: inout Double) throws { try required(key, &x) }
 
         mutating func bool(_ key: String, _ x: inout Bool) throws {
             guard let v = take(key) else { return }
