@@ -117,6 +117,13 @@ struct FilterCommand: ParsableCommand {
     @Option(name: .customLong("max-words"), help: "More words are dropped.") var maxWords: Int?
     @Option(name: .customLong("min-bytes"), help: "Fewer UTF-8 bytes are dropped.") var minBytes: Int?
     @Option(name: .customLong("max-bytes"), help: "More UTF-8 bytes are dropped.") var maxBytes: Int?
+    @Option(name: .customLong("blocklist-words"), help: "Drop documents with a word or phrase of this file (one a line; C4-style whole-word match).")
+    var blocklistWords: String?
+    @Option(name: .customLong("blocklist-urls"), help: "Drop documents whose URL (--url-field) is on a domain or under a prefix of this file.")
+    var blocklistURLs: String?
+    @Option(name: .customLong("url-field"), help: "The URL field (for --blocklist-urls).") var urlField: String = "url"
+    @Option(help: "Keep this fraction of the documents (seeded by --seed, decided by id): datatrove's sampler.") var sample: Double?
+    @Option(help: "The sampler's seed.") var seed: UInt64 = 0
     @Option(help: "Quality rule sets to apply after those, in order: \(QualityRules.names.joined(separator: ", ")) (comma-separated).")
     var rules: String?
     @Option(name: .customLong("rule-option"), help: "A rule set's threshold, datatrove's name: gopher_quality.min_doc_words=100 (repeatable).")
@@ -141,6 +148,11 @@ struct FilterCommand: ParsableCommand {
         let input = try CurationRecords(inputs: inputs, field: field, idField: "id")
         let bounds = LengthFilter(minChars: minChars, maxChars: maxChars, minWords: minWords, maxWords: maxWords,
                                   minBytes: minBytes, maxBytes: maxBytes)
+        let words = try blocklistWords.map { try WordBlocklist(contentsOf: $0) }
+        let urls = try blocklistURLs.map { try URLBlocklist(contentsOf: $0) }
+        if let r = sample, !(r >= 0 && r <= 1) { throw TokenMillError(.invalidConfiguration, "--sample \(r): a fraction from 0 to 1") }
+        let sampler = sample.map { SeededSampler(rate: $0, seed: seed) }
+        let urlField = urlField
         let n = input.records.count
         var results = [(text: String, drop: DropReason?, stage: String)](repeating: ("", nil, ""), count: n)
         let workers = max(1, min(jobs, n))
@@ -153,6 +165,8 @@ struct FilterCommand: ParsableCommand {
                 for i in stride(from: worker, to: n, by: workers) {
                     var text = normalization.apply(records[i].text, w)
                     var drop = (keepJunk ? nil : JunkFilter().decide(text)) ?? bounds.decide(text)
+                        ?? urls?.decide(url: records[i].record.last(where: { $0.0 == urlField })?.1.stringValue)
+                        ?? words?.decide(text)
                     var stage = "filter"
                     if drop == nil && !quality.isEmpty {
                         var doc = QualityText(text)
@@ -160,6 +174,9 @@ struct FilterCommand: ParsableCommand {
                             if let d = rule.apply(&doc) { drop = d; stage = rule.name; break }
                         }
                         text = doc.text
+                    }
+                    if drop == nil, let sampler, let d = sampler.decide(key: records[i].id.isEmpty ? text : records[i].id) {
+                        (drop, stage) = (d, "sample")
                     }
                     out[i] = (text, drop, stage)
                 }

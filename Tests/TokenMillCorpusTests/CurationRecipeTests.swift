@@ -61,6 +61,36 @@ import TokenMillCore
         }
     }
 
+    @Test func blocklistAndSamplerFromTheRecipe() throws {
+        let dir = makeTemporaryDirectory("curated-bl")
+        try "# words\ntracemalloc\nasyncio\n".write(toFile: dir + "/words.txt", atomically: true, encoding: .utf8)
+        let yaml = """
+            name: blocklisted
+            output_dir: out
+            seed: 3
+            sequence_length: 256
+            target_total_tokens: 20000
+            splits: {train: 1.0}
+            sources:
+              - name: en
+                paths: ['\(sharedCorpora)/dirty/near_dups.jsonl']
+                id_field: id
+                target_tokens: 20000
+                filters: {blocklist_words: words.txt, sample: 0.5}
+            """
+        try build(try writeRecipe(yaml, in: dir), jobs: 2)
+        let funnel = try #require(try readJSON(dir + "/out/meta_stats.json")["funnel"]?.arrayValue?.first)
+        let blocked = try #require(funnel["filter_dropped"]?["blocklisted_word"]?.intValue)
+        let sampled = try #require(funnel["filter_dropped"]?["sampled_out"]?.intValue)
+        let texts = try DirtyCorpus.texts("near_dups.jsonl")
+        let expectedBlocked = texts.filter { $0.lowercased().contains("tracemalloc") || $0.lowercased().contains("asyncio") }.count
+        #expect(blocked > 0 && Int(blocked) <= expectedBlocked)  // whole words only: a subset of the substring matches
+        let rest = 320 - Int(blocked)
+        #expect(abs(Double(sampled) / Double(rest) - 0.5) < 0.12)
+        let missing = yaml.replacingOccurrences(of: "words.txt", with: "nope.txt")
+        #expect(throws: TokenMillError.self) { _ = try writeRecipe(missing, in: dir) }
+    }
+
     @Test func aMisspelledRuleOrOptionIsAClearError() throws {
         let dir = makeTemporaryDirectory("curated-bad")
         let bad = Self.recipe().replacingOccurrences(of: "min_num_sentences", with: "min_sentences")
@@ -71,5 +101,12 @@ import TokenMillCore
         }
         let unknown = Self.recipe().replacingOccurrences(of: "gopher_repetition", with: "gopher_repeat")
         #expect(throws: TokenMillError.self) { _ = try writeRecipe(unknown, in: dir) }
+    }
+}
+
+enum DirtyCorpus {
+    static func texts(_ name: String) throws -> [String] {
+        let data = try #require(FileManager.default.contents(atPath: sharedCorpora + "/dirty/" + name))
+        return try [UInt8](data).split(separator: 0x0A).map { try #require(try JSONScanner.parse(Array($0))["text"]?.stringValue) }
     }
 }

@@ -60,13 +60,17 @@ struct SourceCuration {
     let junk: JunkFilter?
     let bounds: LengthFilter
     let rules: [any QualityRule]
+    let words: WordBlocklist?
+    let sampler: SeededSampler?
     let workspace = TextNormalizer.Workspace()
 
-    init(spec: FilterSpec) throws {
+    init(spec: FilterSpec, seed: UInt64) throws {
         self.spec = spec
         junk = spec.junk ? JunkFilter() : nil
         bounds = LengthFilter(minWords: spec.minWords, maxWords: spec.maxWords, minBytes: spec.minBytes, maxBytes: spec.maxBytes)
         rules = try spec.rules.map { try QualityRules.make($0.name, options: $0.options) }
+        words = try spec.blocklistWords.map { try WordBlocklist(contentsOf: $0) }
+        sampler = spec.sample.map { SeededSampler(rate: $0, seed: seed) }
     }
 
     /// Normalizes `text` in place when asked.
@@ -80,17 +84,20 @@ struct SourceCuration {
 
     /// The drop reason and the stage that dropped the document, or nil; a rule set may rewrite
     /// the text (C4 removes lines).
-    func decide(_ text: inout [UInt8]) -> (reason: DropReason, stage: String)? {
+    func decide(_ text: inout [UInt8], id: String) -> (reason: DropReason, stage: String)? {
         if let junk, let r = text.withUnsafeBytes({ junk.decide($0) }) { return (r, "junk") }
         let string = String(decoding: text, as: UTF8.self)
         if let r = bounds.decide(string) { return (r, "length") }
-        guard !rules.isEmpty else { return nil }
-        var doc = QualityText(string)
-        for rule in rules {
-            if let r = rule.apply(&doc) { return (r, rule.name) }
+        if let words, let r = words.decide(string) { return (r, "blocklist") }
+        if !rules.isEmpty {
+            var doc = QualityText(string)
+            for rule in rules {
+                if let r = rule.apply(&doc) { return (r, rule.name) }
+            }
+            let after = doc.text
+            if after != string { text = Array(after.utf8) }
         }
-        let after = doc.text
-        if after != string { text = Array(after.utf8) }
+        if let sampler, let r = sampler.decide(key: id.isEmpty ? string : id) { return (r, "sample") }
         return nil
     }
 }

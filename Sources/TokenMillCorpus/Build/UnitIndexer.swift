@@ -55,7 +55,7 @@ struct UnitIndexer {
         let rejectWriter = try AtomicFileWriter(path: base + ".rejects.jsonl")
         let reader = DocumentReader(spec: source.reader)
         let filters = DocumentFilters(spec: source.filters)
-        let curation = source.filters.curates ? try SourceCuration(spec: source.filters) : nil
+        let curation = source.filters.curates ? try SourceCuration(spec: source.filters, seed: orderSeed) : nil
         var filtered = ReasonCounts()
         var ids: [UInt32] = []
         var tokenBytes: [UInt8] = []
@@ -70,7 +70,7 @@ struct UnitIndexer {
             curation?.normalize(&doc.text)
             var (reason, chars) = filters.decide(doc.text)
             var stage = "filter"
-            if reason == nil, let c = curation, let d = c.decide(&doc.text) {
+            if reason == nil, let c = curation, let d = c.decide(&doc.text, id: doc.id) {
                 (reason, stage) = (d.reason, d.stage)
             }
             if reason == nil, doc.text.withUnsafeBytes({ encoder.disallowedSpecial(in: $0) }) != nil {

@@ -75,6 +75,10 @@ public struct FilterSpec: Sendable, Equatable {
     public var minWords: Int?, maxWords: Int?, minBytes: Int?, maxBytes: Int?
     /// Quality rule sets, applied in order.
     public var rules: [Rule] = []
+    /// A word/phrase blocklist file (absolute, or relative to the recipe's folder).
+    public var blocklistWords: String?
+    /// Keep this fraction of the documents, seeded by the recipe seed and the source.
+    public var sample: Double?
 
     public init(minChars: Int? = nil, maxChars: Int? = nil) {
         self.minChars = minChars
@@ -82,7 +86,10 @@ public struct FilterSpec: Sendable, Equatable {
     }
 
     /// True when a stage beyond the built-in character bounds is on.
-    var curates: Bool { normalize != nil || junk || minWords != nil || maxWords != nil || minBytes != nil || maxBytes != nil || !rules.isEmpty }
+    var curates: Bool {
+        normalize != nil || junk || minWords != nil || maxWords != nil || minBytes != nil || maxBytes != nil || !rules.isEmpty
+            || blocklistWords != nil || sample != nil
+    }
 }
 
 public struct SourceSpec: Sendable {
@@ -126,6 +133,8 @@ extension Recipe {
         for (k, v) in [("min_words", f.minWords), ("max_words", f.maxWords), ("min_bytes", f.minBytes), ("max_bytes", f.maxBytes)] {
             pairs.append((k, v.map { .int(Int64($0)) } ?? .null))
         }
+        pairs.append(("blocklist_words", f.blocklistWords.map { .string($0) } ?? .null))
+        pairs.append(("sample", f.sample.map { .double($0) } ?? .null))
         pairs.append(("rules", .array(f.rules.map { r in
             .object([(r.name, .object(r.options.keys.sorted().map { ($0, .string(r.options[$0]!)) }))])
         })))

@@ -1,3 +1,4 @@
+import Foundation
 import TokenMillCore
 import TokenMillCuration
 import TokenMillIO
@@ -185,7 +186,19 @@ public enum RecipeLoader {
         let maxRecords = try fields.child("max_records").map { Int(try $0.int()) }
         var filters = FilterSpec()
         if let f = fields.child("filters") {
-            try f.checkKeys(["min_chars", "max_chars", "normalize", "junk", "min_words", "max_words", "min_bytes", "max_bytes", "rules"])
+            try f.checkKeys(["min_chars", "max_chars", "normalize", "junk", "min_words", "max_words", "min_bytes", "max_bytes", "rules",
+                             "blocklist_words", "sample"])
+            if let b = f.child("blocklist_words") {
+                let path = try b.string()
+                let full = path.hasPrefix("/") ? path : pathBase + "/" + path
+                guard FileManager.default.fileExists(atPath: full) else { throw b.error("no such file '\(path)'") }
+                filters.blocklistWords = full
+            }
+            if let node = f.child("sample") {
+                let rate = try node.double()
+                guard rate >= 0 && rate <= 1 else { throw node.error("a fraction from 0 to 1, got \(rate)") }
+                filters.sample = rate
+            }
             filters.minChars = try f.child("min_chars").map { Int(try $0.int()) }
             filters.maxChars = try f.child("max_chars").map { Int(try $0.int()) }
             filters.minWords = try f.child("min_words").map { Int(try $0.int()) }
