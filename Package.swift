@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "TokenMillCurationTests", dependencies: ["TokenMillCuration"]),
         .testTarget(name: "TokenMillTokenizersTests", dependencies: ["TokenMillTokenizers", "TokenMillIO"]),
         // Depends on the executable so that `swift test` builds it for the kill/resume tests.
-        .testTarget(name: "TokenMillCorpusTests", dependencies: ["TokenMillCorpus", "TokenMillIO", "tokenmill"]),
+        .testTarget(name: "TokenMillCorpusTests", dependencies: ["TokenMillCorpus", "TokenMillIO", "TokenMillCuration", "tokenmill"]),
     ],
     swiftLanguageModes: [.v6]
 )

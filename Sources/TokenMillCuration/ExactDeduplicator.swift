@@ -12,6 +12,7 @@ public struct ExactDeduplicator: Sendable {
     public struct Key: Hashable, Sendable {
         public let a: UInt64
         public let b: UInt64
+        public init(a: UInt64, b: UInt64) { self.a = a; self.b = b }
     }
 
     private var seen = Set<Key>()

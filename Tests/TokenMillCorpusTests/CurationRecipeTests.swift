@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TokenMillCore
 @testable import TokenMillCorpus
+import TokenMillCuration
 
 /// Curation from a recipe: `sources[].filters` with normalization, degenerate text, word bounds
 /// and quality rule sets; drops counted by reason in the funnel, rejects with their stage, and
@@ -108,5 +109,60 @@ enum DirtyCorpus {
     static func texts(_ name: String) throws -> [String] {
         let data = try #require(FileManager.default.contents(atPath: sharedCorpora + "/dirty/" + name))
         return try [UInt8](data).split(separator: 0x0A).map { try #require(try JSONScanner.parse(Array($0))["text"]?.stringValue) }
+    }
+}
+
+/// The recipe's corpus-wide `dedup:` section.
+@Suite(.serialized) struct RecipeDedupTests {
+    static func recipe(_ source: String, dedup: String) -> String {
+        """
+        name: dedup
+        output_dir: out
+        seed: 11
+        sequence_length: 256
+        target_total_tokens: 30000
+        splits: {train: 1.0}
+        dedup: \(dedup)
+        sources:
+          - {name: a, paths: ['\(sharedCorpora)/dirty/\(source)'], id_field: id, target_tokens: 30000}
+        """
+    }
+
+    static func drops(_ dir: String) throws -> JSONValue? {
+        try readJSON(dir + "/out/meta_stats.json")["funnel"]?.arrayValue?.first?["filter_dropped"]
+    }
+
+    @Test func exactDedupDropsThePlantedCopies() throws {
+        let dir = makeTemporaryDirectory("dedup-exact")
+        try build(try writeRecipe(Self.recipe("exact_dups.jsonl", dedup: "{exact: true}"), in: dir))
+        #expect(try Self.drops(dir)?["exact_duplicate"]?.intValue == 60)
+        let rejects = String(decoding: FileManager.default.contents(atPath: dir + "/out/rejects.jsonl") ?? Data(), as: UTF8.self)
+        #expect(rejects.split(separator: "\n").filter { $0.contains("\"exact_duplicate\"") }.count == 60)
+        #expect(rejects.contains("\"duplicate_of\":{\"source\":\"a\""))
+    }
+
+    @Test func minhashDedupMatchesTheLibraryAndAnyJobCount() throws {
+        let texts = try DirtyCorpus.texts("near_dups.jsonl")
+        let config = try MinHashConfig.preset("datatrove")
+        let survivors = try MinHashDeduplicator.survivors(texts, config: config, workDirectory: makeTemporaryDirectory("mh"))
+        let expected = survivors.enumerated().filter { $0.offset != $0.element }.count
+        var snapshots: [[String: Data]] = []
+        for jobs in [1, 2] {
+            let dir = makeTemporaryDirectory("dedup-minhash")
+            try build(try writeRecipe(Self.recipe("near_dups.jsonl", dedup: "{exact: true, minhash: datatrove}"), in: dir), jobs: jobs)
+            let d = try Self.drops(dir)
+            #expect(Int(d?["near_duplicate"]?.intValue ?? 0) + Int(d?["exact_duplicate"]?.intValue ?? 0) == expected)
+            snapshots.append(snapshot(dir + "/out"))
+        }
+        #expect(expected > 100)
+        #expect(snapshots[0] == snapshots[1])
+    }
+
+    @Test func aBadDedupSectionIsAClearError() throws {
+        let dir = makeTemporaryDirectory("dedup-bad")
+        for (dedup, message) in [("{exact: false}", "dedup: turn on"), ("{minhash: minhush}", "dedup.minhash: unknown MinHash preset"),
+                                 ("{exakt: true}", "dedup.exakt: unknown key")] {
+            #expect { _ = try writeRecipe(Self.recipe("near_dups.jsonl", dedup: dedup), in: dir) } throws: { "\($0)".contains(message) }
+        }
     }
 }

@@ -20,7 +20,7 @@ extension BuildPipeline {
         let indexers = recipe.sources.map { source in
             UnitIndexer(source: source, tokenizer: tokenizer, dtype: dtype,
                         orderSeed: StableHash.combine(recipe.seed, StableHash.xxh64(source.name)),
-                        writeRejects: recipe.writeRejects)
+                        writeRejects: recipe.writeRejects, dedup: recipe.dedup)
         }
         let next = Atomic<Int>(0)
         let firstError = Mutex<(index: Int, error: Error)?>(nil)
@@ -51,8 +51,8 @@ extension BuildPipeline {
     /// Concatenates the units' rejects in unit order into `rejects.jsonl`.
     func mergeRejects(unitCount: Int) throws -> (path: String, sha256: String, bytes: Int64) {
         let writer = try AtomicFileWriter(path: out + "/rejects.jsonl", hashing: true)
-        for i in 0..<unitCount {
-            if let data = FileManager.default.contents(atPath: unitBase(i) + ".rejects.jsonl"), !data.isEmpty {
+        for path in (0..<unitCount).map({ unitBase($0) + ".rejects.jsonl" }) + [work + "/dedup.rejects.jsonl"] {
+            if let data = FileManager.default.contents(atPath: path), !data.isEmpty {
                 try writer.write([UInt8](data))
             }
         }

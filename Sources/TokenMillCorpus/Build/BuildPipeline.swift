@@ -98,6 +98,10 @@ public final class BuildPipeline: @unchecked Sendable {
             options.progress.message("note: \(readDrops) record(s) not used (reasons in meta_stats.json, records in rejects.jsonl)")
         }
 
+        // 1b. Corpus-wide dedup.
+        let dedupDrops = try dedupUnits(units)
+        if recipe.writeRejects && recipe.dedup != nil { try writeDedupRejects(dedupDrops, units: units) }
+
         // 2. Select.
         var selected: [SelectedDocument] = []
         var sourceReports: [BuildReport.SourceReport] = []
@@ -107,15 +111,22 @@ public final class BuildPipeline: @unchecked Sendable {
             var docs: [(unit: Int32, record: DocRecord)] = []
             for ui in unitIndices {
                 let data = try Data(contentsOf: URL(fileURLWithPath: unitBase(ui) + ".docs"))
+                let drops = dedupDrops[ui] ?? [:]
                 data.withUnsafeBytes { raw in
-                    for i in 0..<(raw.count / DocRecord.size) { docs.append((Int32(ui), DocRecord.decode(raw, at: i))) }
+                    for i in 0..<(raw.count / DocRecord.size) where drops[UInt32(i)] == nil {
+                        docs.append((Int32(ui), DocRecord.decode(raw, at: i)))
+                    }
                 }
             }
             let budgets = recipe.phases.map { p in p.allocations.first(where: { $0.source == source.name })?.targetTokens ?? 0 }
             let outcome = selector.select(docs: docs, maxRecords: source.maxRecords, budgets: budgets, into: &selected)
             var read = ReadStats()
             var filtered = ReasonCounts()
-            for ui in unitIndices { read.merge(results[ui].read); filtered.merge(results[ui].filtered) }
+            for ui in unitIndices {
+                read.merge(results[ui].read)
+                filtered.merge(results[ui].filtered)
+                for d in (dedupDrops[ui] ?? [:]).values { filtered.add(d.reason.rawValue) }
+            }
             sourceReports.append(BuildReport.SourceReport(
                 name: source.name, target: budgets.reduce(0, +), actual: outcome.perPhase.reduce(0) { $0 + $1.actual },
                 documents: outcome.perPhase.reduce(0) { $0 + $1.documents },

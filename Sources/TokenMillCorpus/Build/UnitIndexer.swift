@@ -43,6 +43,8 @@ struct UnitIndexer {
     let dtype: NpyFormat.DType
     let orderSeed: UInt64
     let writeRejects: Bool
+    /// Corpus-wide dedup: each kept document's keys go to `uNNNNN.dedup` (see `DedupKeys`).
+    var dedup: DedupSpec? = nil
 
     /// A document holding a special token that the tokenizer refuses in plain text.
     static let disallowedSpecial = DropReason("disallowed_special_token")
@@ -64,6 +66,9 @@ struct UnitIndexer {
         var row: UInt32 = 0
         var rejects = 0
         let encoder = tokenizer.makeEncoder()
+        let dedupWriter = try dedup.map { _ in try AtomicFileWriter(path: base + ".dedup") }
+        let hasher = dedup?.minhash.map { MinHasher($0) }
+        var dedupBytes: [UInt8] = []
 
         let stats = try reader.read(unit, onDocument: { original in
             var doc = original
@@ -104,6 +109,11 @@ struct UnitIndexer {
             recordBytes.removeAll(keepingCapacity: true)
             record.append(to: &recordBytes)
             try docWriter.write(recordBytes)
+            if let dedup, let dedupWriter {
+                dedupBytes.removeAll(keepingCapacity: true)
+                DedupKeys.append(line: doc.line, text: doc.text, spec: dedup, hasher: hasher, to: &dedupBytes)
+                try dedupWriter.write(dedupBytes)
+            }
             tokenOffset += UInt64(ids.count)
             row += 1
             progress?.addDocuments(1, tokens: ids.count)
@@ -119,6 +129,7 @@ struct UnitIndexer {
         progress?.addBytes(stats.inputBytes)
         try tokWriter.commit()
         try docWriter.commit()
+        try dedupWriter?.commit()
         try rejectWriter.commit()
         let result = Result(read: stats, filtered: filtered, documents: Int(row), tokens: Int64(tokenOffset), rejects: rejects)
         try AtomicFileWriter.write(result.json.serialized(), to: base + ".json")

@@ -29,6 +29,8 @@ public struct Recipe: Sendable {
     public var phases: [PhaseSpec]
     /// True when the recipe declared `phases` (outputs then go in one folder per phase).
     public var hasExplicitPhases: Bool
+    /// Corpus-wide dedup across all sources (`dedup:`), after each source's filters.
+    public var dedup: DedupSpec? = nil
 
     /// `output_dir` resolved against the recipe's folder, with `.` and `..` folded.
     public var outputDirectory: String {
@@ -55,6 +57,16 @@ public struct TokenizerSpec: Sendable, Equatable {
         TokenizerLoader.Options(eosToken: eosToken, bosToken: bosToken, allowedSpecial: Set(allowedSpecial),
                                 disallowedSpecial: disallowedSpecial.map(Set.init))
     }
+}
+
+/// `dedup: {exact: true, minhash: datatrove}`: the survivor of each group is the first document
+/// in recipe order (sources in order, each in input order).
+public struct DedupSpec: Sendable, Equatable {
+    public var exact = false
+    public var minhash: MinHashConfig?
+    public var minhashPreset: String?
+
+    public init() {}
 }
 
 public struct FilterSpec: Sendable, Equatable {
@@ -157,7 +169,7 @@ extension Recipe {
             if let c = s.configPath { pairs.append(("config_path", .string(c))) }
             return .object(pairs)
         }
-        return .object([
+        let head: [(String, JSONValue)] = [
             ("name", .string(name)),
             ("output_dir", .string(outputDir)),
             ("seed", .int(Int64(bitPattern: seed))),
@@ -179,6 +191,7 @@ extension Recipe {
             ("strict", .bool(strict)),
             ("rejects", .bool(writeRejects)),
             ("sources", .array(sources.map(source))),
+        ] + dedupJSON + [
             ("phases", .array(phases.map { p in
                 .object([
                     ("name", .string(p.name)),
@@ -188,7 +201,19 @@ extension Recipe {
                     })),
                 ])
             })),
-        ])
+        ]
+        return .object(head)
+    }
+
+    /// `dedup` appears only when set, so recipes without it hash as before.
+    var dedupJSON: [(String, JSONValue)] {
+        guard let d = dedup else { return [] }
+        var minhash: JSONValue = .null
+        if let m = d.minhash {
+            minhash = .object([("preset", d.minhashPreset.map { .string($0) } ?? .null), ("bands", .int(Int64(m.bands))),
+                               ("rows", .int(Int64(m.rows))), ("seed", .string(String(m.seed)))])
+        }
+        return [("dedup", .object([("exact", .bool(d.exact)), ("minhash", minhash)]))]
     }
 
     public var sha256: String { SHA256Hasher.hex(canonicalJSON.serialized(pretty: false)) }

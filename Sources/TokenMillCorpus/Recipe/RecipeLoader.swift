@@ -12,7 +12,7 @@ public enum RecipeLoader {
 
     static let topKeys = ["name", "output_dir", "seed", "tokenizer", "sequence_length", "target_total_tokens",
                           "splits", "outputs", "sequences_per_shard", "tail", "add_bos", "pad_id", "strict",
-                          "rejects", "sources", "phases", "description"]
+                          "rejects", "sources", "phases", "dedup", "description"]
     static let sourceKeys = ["name", "paths", "path", "format", "text_field", "id_field", "text_mode", "weight",
                              "target_tokens", "max_records", "filters", "config_path", "description"]
     static let perSourceConfigKeys = ["name", "paths", "path", "format", "text_field", "id_field", "text_mode",
@@ -112,10 +112,12 @@ public enum RecipeLoader {
         if hasPhases, let total, total != grandTotal {
             throw totalNode!.error("\(total) differs from the sum of the phases' target_total_tokens (\(grandTotal))")
         }
-        return Recipe(name: name, baseDirectory: baseDirectory, outputDir: outputDir, seed: seed, tokenizer: tokenizer,
-                      sequenceLength: sequenceLength, targetTotalTokens: grandTotal, splits: splits, outputs: outputs,
-                      sequencesPerShard: perShard, tail: tail, addBOS: addBOS, padID: padID, strict: strict,
-                      writeRejects: rejects, sources: sources, phases: phases, hasExplicitPhases: hasPhases)
+        var recipe = Recipe(name: name, baseDirectory: baseDirectory, outputDir: outputDir, seed: seed, tokenizer: tokenizer,
+                            sequenceLength: sequenceLength, targetTotalTokens: grandTotal, splits: splits, outputs: outputs,
+                            sequencesPerShard: perShard, tail: tail, addBOS: addBOS, padID: padID, strict: strict,
+                            writeRejects: rejects, sources: sources, phases: phases, hasExplicitPhases: hasPhases)
+        recipe.dedup = try parseDedup(root.child("dedup"))
+        return recipe
     }
 
     static func parseTokenizer(_ node: ConfigNode?) throws -> TokenizerSpec {
@@ -212,6 +214,42 @@ public enum RecipeLoader {
         let spec = SourceSpec(name: name, paths: paths, pathBase: pathBase, reader: reader, maxRecords: maxRecords,
                               filters: filters, configPath: configPath)
         return (spec, try BudgetEntry(node: node, name: name))
+    }
+
+    /// `dedup: {exact: true, minhash: datatrove}`; `minhash` is a preset name or
+    /// `{preset, threshold, bands, rows}`.
+    static func parseDedup(_ node: ConfigNode?) throws -> DedupSpec? {
+        guard let node else { return nil }
+        try node.checkKeys(["exact", "minhash"])
+        var d = DedupSpec()
+        d.exact = try node.child("exact")?.bool() ?? false
+        if let m = node.child("minhash") {
+            var preset = "datatrove"
+            var threshold: Double?, bands: Int?, rows: Int?
+            if case .string(let s) = m.value {
+                preset = s
+            } else {
+                try m.checkKeys(["preset", "threshold", "bands", "rows"])
+                preset = try m.child("preset")?.string() ?? preset
+                threshold = try m.child("threshold")?.double()
+                bands = try m.child("bands").map { Int(try $0.int()) }
+                rows = try m.child("rows").map { Int(try $0.int()) }
+            }
+            do {
+                var config = try MinHashConfig.preset(preset, threshold: preset == "redpajama" ? threshold : nil)
+                if let t = threshold, preset != "redpajama" {
+                    (config.bands, config.rows) = MinHashConfig.optimalBandsRows(permutations: config.permutations, threshold: t)
+                }
+                if let b = bands, let r = rows, b > 0, r > 0 { (config.bands, config.rows) = (b, r) }
+                else if bands != nil || rows != nil { throw m.error("bands and rows go together, both positive") }
+                d.minhash = config
+                d.minhashPreset = preset
+            } catch let e as TokenMillError where e.code == .invalidConfiguration && !e.message.hasPrefix("dedup") {
+                throw m.error(e.message)
+            }
+        }
+        guard d.exact || d.minhash != nil else { throw node.error("turn on exact: true or minhash: PRESET (or leave dedup out)") }
+        return d
     }
 
     /// `normalize: true` (the defaults) or a mapping of `TextNormalizer` options.
