@@ -49,6 +49,15 @@ import TokenMillCuration
                 #expect((enDrops["too_few_sentences"]?.intValue ?? 0) > 20)
                 #expect((enDrops["too_few_words"]?.intValue ?? 0) > 0)
                 #expect(enDrops["curly_bracket"] == nil)  // switched off by its option
+                // Stage by stage: each stage's input is the previous one's output.
+                let stages = try #require(en["stages"]?.arrayValue)
+                #expect(stages.map { $0["stage"]?.stringValue ?? "" } == ["filter", "length", "gopher_repetition", "c4", "tokenizer"])
+                #expect(stages.first?["in"]?.intValue == en["documents_read"]?.intValue)
+                for (a, b) in zip(stages, stages.dropFirst()) { #expect(a["kept"]?.intValue == b["in"]?.intValue) }
+                #expect(stages.last?["kept"]?.intValue == en["documents_available"]?.intValue)
+                #expect((stages[3]["dropped"]?["too_few_sentences"]?.intValue ?? 0) > 20 && (stages[3]["dropped_bytes"]?.intValue ?? 0) > 0)
+                let card = String(decoding: FileManager.default.contents(atPath: dir + "/out/META_DATA_CARD.md") ?? Data(), as: UTF8.self)
+                #expect(card.contains("| en | c4 |"))
                 #expect(junk["filter_dropped"]?["no_letters"]?.intValue == 15)
                 #expect(junk["filter_dropped"]?["empty_text"]?.intValue == 7)
                 let rejects = String(decoding: FileManager.default.contents(atPath: dir + "/out/rejects.jsonl") ?? Data(), as: UTF8.self)
@@ -152,6 +161,9 @@ enum DirtyCorpus {
             try build(try writeRecipe(Self.recipe("near_dups.jsonl", dedup: "{exact: true, minhash: datatrove}"), in: dir), jobs: jobs)
             let d = try Self.drops(dir)
             #expect(Int(d?["near_duplicate"]?.intValue ?? 0) + Int(d?["exact_duplicate"]?.intValue ?? 0) == expected)
+            let stages = try #require(try readJSON(dir + "/out/meta_stats.json")["funnel"]?.arrayValue?.first?["stages"]?.arrayValue)
+            #expect(stages.last?["stage"]?.stringValue == "dedup")
+            #expect(stages.last?["in"]?.intValue.map { Int($0) - expected } == stages.last?["kept"]?.intValue.map { Int($0) })
             snapshots.append(snapshot(dir + "/out"))
         }
         #expect(expected > 100)

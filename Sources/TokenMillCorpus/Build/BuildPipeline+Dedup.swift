@@ -4,14 +4,15 @@ import TokenMillCuration
 import TokenMillIO
 
 /// The keys of one kept document in a unit's `.dedup` file, in row order (little-endian):
-/// u32 input line, u8 flags (1: has a MinHash signature), then the 16-byte exact key when
+/// u32 input line, u32 UTF-8 bytes, u8 flags (1: has a MinHash signature), then the 16-byte exact key when
 /// `dedup.exact`, then `bands` u64 band keys when `dedup.minhash` (zeros without a signature).
 enum DedupKeys {
-    static func size(_ spec: DedupSpec) -> Int { 5 + (spec.exact ? 16 : 0) + (spec.minhash.map { $0.bands * 8 } ?? 0) }
+    static func size(_ spec: DedupSpec) -> Int { 9 + (spec.exact ? 16 : 0) + (spec.minhash.map { $0.bands * 8 } ?? 0) }
 
     static func append(line: Int, text: [UInt8], spec: DedupSpec, hasher: MinHasher?, to out: inout [UInt8]) {
         func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
         put(UInt32(truncatingIfNeeded: line))
+        put(UInt32(truncatingIfNeeded: text.count))
         let keys = spec.minhash != nil ? hasher?.bandKeys(String(decoding: text, as: UTF8.self)) : nil
         out.append(keys == nil ? 0 : 1)
         if spec.exact {
@@ -30,6 +31,7 @@ extension BuildPipeline {
         var reason: DropReason
         var survivorUnit: Int
         var survivorLine: Int
+        var bytes: Int = 0
     }
 
     /// Stage 1b: corpus-wide dedup over every unit's `.dedup` keys, in recipe order (sources in
@@ -40,7 +42,7 @@ extension BuildPipeline {
         let size = DedupKeys.size(spec)
         var dropped: [Int: [UInt32: DedupDrop]] = [:]
         var exact = [ExactDeduplicator.Key: (unit: Int, line: Int)]()
-        var positions: [(unit: Int, row: UInt32, line: Int)] = []
+        var positions: [(unit: Int, row: UInt32, line: Int, bytes: Int)] = []
         let minhash = try spec.minhash.map { try MinHashDeduplicator(config: $0, workDirectory: work + "/lsh") }
         defer { minhash?.close() }
         for ui in units.indices {
@@ -53,22 +55,23 @@ extension BuildPipeline {
                     let b = row * size
                     func get<T: FixedWidthInteger>(_ o: Int, _: T.Type) -> T { T(littleEndian: raw.loadUnaligned(fromByteOffset: b + o, as: T.self)) }
                     let line = Int(get(0, UInt32.self))
-                    var o = 5
+                    let bytes = Int(get(4, UInt32.self))
+                    var o = 9
                     var isDuplicate = false
                     if spec.exact {
                         let key = ExactDeduplicator.Key(a: get(o, UInt64.self), b: get(o + 8, UInt64.self))
                         o += 16
                         if let first = exact[key] {
-                            dropped[ui, default: [:]][UInt32(row)] = DedupDrop(reason: .exactDuplicate, survivorUnit: first.unit, survivorLine: first.line)
+                            dropped[ui, default: [:]][UInt32(row)] = DedupDrop(reason: .exactDuplicate, survivorUnit: first.unit, survivorLine: first.line, bytes: bytes)
                             isDuplicate = true
                         } else {
                             exact[key] = (ui, line)
                         }
                     }
                     if let minhash, let m = spec.minhash {
-                        let keys = raw[b + 4] == 1 && !isDuplicate ? (0..<m.bands).map { get(o + 8 * $0, UInt64.self) } : nil
+                        let keys = raw[b + 8] == 1 && !isDuplicate ? (0..<m.bands).map { get(o + 8 * $0, UInt64.self) } : nil
                         try minhash.add(keys: keys)
-                        positions.append((ui, UInt32(row), line))
+                        positions.append((ui, UInt32(row), line, bytes))
                     }
                 }
             }
@@ -77,7 +80,7 @@ extension BuildPipeline {
             for (i, root) in try minhash.finish().enumerated() where Int(root) != i {
                 let p = positions[i], s = positions[Int(root)]
                 if dropped[p.unit]?[p.row] == nil {
-                    dropped[p.unit, default: [:]][p.row] = DedupDrop(reason: .nearDuplicate, survivorUnit: s.unit, survivorLine: s.line)
+                    dropped[p.unit, default: [:]][p.row] = DedupDrop(reason: .nearDuplicate, survivorUnit: s.unit, survivorLine: s.line, bytes: p.bytes)
                 }
             }
         }

@@ -122,17 +122,25 @@ public final class BuildPipeline: @unchecked Sendable {
             let outcome = selector.select(docs: docs, maxRecords: source.maxRecords, budgets: budgets, into: &selected)
             var read = ReadStats()
             var filtered = ReasonCounts()
+            var stageDrops = ReasonCounts(), stageBytes = ReasonCounts()
             for ui in unitIndices {
                 read.merge(results[ui].read)
                 filtered.merge(results[ui].filtered)
-                for d in (dedupDrops[ui] ?? [:]).values { filtered.add(d.reason.rawValue) }
+                stageDrops.merge(results[ui].stageDrops)
+                stageBytes.merge(results[ui].stageBytes)
+                for d in (dedupDrops[ui] ?? [:]).values {
+                    filtered.add(d.reason.rawValue)
+                    stageDrops.add("dedup/" + d.reason.rawValue)
+                    stageBytes.add("dedup", d.bytes)
+                }
             }
             sourceReports.append(BuildReport.SourceReport(
                 name: source.name, target: budgets.reduce(0, +), actual: outcome.perPhase.reduce(0) { $0 + $1.actual },
                 documents: outcome.perPhase.reduce(0) { $0 + $1.documents },
                 truncatedLast: outcome.perPhase.contains { $0.truncated },
                 availableDocuments: outcome.availableDocuments, availableTokens: outcome.availableTokens,
-                read: read, filtered: filtered, lengths: outcome.selectedLengths,
+                read: read, filtered: filtered, stageDrops: stageDrops, stageBytes: stageBytes, stages: source.filters.stages + ["tokenizer"] + (recipe.dedup == nil ? [] : ["dedup"]),
+                lengths: outcome.selectedLengths,
                 perPhase: outcome.perPhase.enumerated().map { (recipe.phases[$0.offset].name, $0.element.target, $0.element.actual, $0.element.documents, $0.element.truncated) }))
         }
         for s in sourceReports where s.shortfall > 0 {

@@ -19,6 +19,11 @@ struct BuildReport {
         var availableTokens: Int64
         var read: ReadStats
         var filtered: ReasonCounts
+        /// Drops by "stage/reason" and bytes by stage (curation stages, tokenizer, dedup).
+        var stageDrops = ReasonCounts()
+        var stageBytes = ReasonCounts()
+        /// The stages documents pass, in order.
+        var stages: [String] = []
         var lengths: [UInt32]
         var perPhase: [(phase: String, target: Int64, actual: Int64, documents: Int, truncated: Bool)]
         var shortfall: Int64 { target - actual }

@@ -15,10 +15,14 @@ struct UnitIndexer {
         var documents: Int
         var tokens: Int64
         var rejects: Int
+        /// Drops by "stage/reason", and the UTF-8 bytes dropped by stage.
+        var stageDrops = ReasonCounts()
+        var stageBytes = ReasonCounts()
 
         var json: JSONValue {
             .object([("read", read.json), ("filtered", filtered.json), ("documents", .int(Int64(documents))),
-                     ("tokens", .int(tokens)), ("rejects", .int(Int64(rejects)))])
+                     ("tokens", .int(tokens)), ("rejects", .int(Int64(rejects))),
+                     ("stage_drops", stageDrops.json), ("stage_bytes", stageBytes.json)])
         }
 
         init(read: ReadStats, filtered: ReasonCounts, documents: Int, tokens: Int64, rejects: Int) {
@@ -35,6 +39,8 @@ struct UnitIndexer {
             documents = Int(json["documents"]?.intValue ?? 0)
             tokens = json["tokens"]?.intValue ?? 0
             rejects = Int(json["rejects"]?.intValue ?? 0)
+            stageDrops = ReasonCounts(json: json["stage_drops"])
+            stageBytes = ReasonCounts(json: json["stage_bytes"])
         }
     }
 
@@ -59,6 +65,7 @@ struct UnitIndexer {
         let filters = DocumentFilters(spec: source.filters)
         let curation = source.filters.curates ? try SourceCuration(spec: source.filters, seed: orderSeed) : nil
         var filtered = ReasonCounts()
+        var stageDrops = ReasonCounts(), stageBytes = ReasonCounts()
         var ids: [UInt32] = []
         var tokenBytes: [UInt8] = []
         var recordBytes: [UInt8] = []
@@ -80,9 +87,12 @@ struct UnitIndexer {
             }
             if reason == nil, doc.text.withUnsafeBytes({ encoder.disallowedSpecial(in: $0) }) != nil {
                 reason = Self.disallowedSpecial
+                stage = "tokenizer"
             }
             if let reason {
                 filtered.add(reason.rawValue)
+                stageDrops.add(stage + "/" + reason.rawValue)
+                stageBytes.add(stage, original.text.count)
                 if writeRejects {
                     rejects += 1
                     var pairs: [(String, JSONValue)] = [
@@ -131,7 +141,9 @@ struct UnitIndexer {
         try docWriter.commit()
         try dedupWriter?.commit()
         try rejectWriter.commit()
-        let result = Result(read: stats, filtered: filtered, documents: Int(row), tokens: Int64(tokenOffset), rejects: rejects)
+        var result = Result(read: stats, filtered: filtered, documents: Int(row), tokens: Int64(tokenOffset), rejects: rejects)
+        result.stageDrops = stageDrops
+        result.stageBytes = stageBytes
         try AtomicFileWriter.write(result.json.serialized(), to: base + ".json")
         return result
     }

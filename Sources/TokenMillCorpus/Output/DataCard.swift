@@ -1,3 +1,4 @@
+import TokenMillCore
 import Foundation
 
 /// `META_DATA_CARD.md`: a human summary of the build — composition, budget efficiency, the
@@ -29,6 +30,17 @@ enum DataCard {
         md += "## Filter funnel\n\n| source | records read | reader drops | documents read | filter drops | available | selected |\n|---|---:|---|---:|---|---:|---:|\n"
         for s in r.sources {
             md += "| \(s.name) | \(s.read.records) | \(reasons(s.read.drops.counts)) | \(s.read.documents) | \(reasons(s.filtered.counts)) | \(s.availableDocuments) | \(s.documents) |\n"
+        }
+        let curated = r.sources.filter { $0.stages.count > 2 }  // more than the built-in filter and the tokenizer
+        if !curated.isEmpty {
+            md += "\nBy stage:\n\n| source | stage | in | kept | dropped | dropped bytes |\n|---|---|---:|---:|---|---:|\n"
+            for s in curated {
+                for case .object(let row) in MetaStats.stageFunnel(s) {
+                    let v = Dictionary(uniqueKeysWithValues: row)
+                    md += "| \(s.name) | \(v["stage"]?.stringValue ?? "") | \(v["in"]?.intValue ?? 0) | \(v["kept"]?.intValue ?? 0) | "
+                        + "\(reasons(ReasonCounts(json: v["dropped"]).counts)) | \(v["dropped_bytes"]?.intValue ?? 0) |\n"
+                }
+            }
         }
         let repaired = r.sources.filter { $0.read.repairs.total > 0 }
         if !repaired.isEmpty {

@@ -58,6 +58,7 @@ enum MetaStats {
                 ("errors", .array(s.read.errors.map { .string($0) })),
                 ("documents_read", .int(Int64(s.read.documents))),
                 ("filter_dropped", s.filtered.json),
+                ("stages", .array(stageFunnel(s))),
                 ("documents_available", .int(Int64(s.availableDocuments))),
                 ("documents_selected", .int(Int64(s.documents))),
             ])
@@ -84,5 +85,23 @@ enum MetaStats {
             ("splits", .array(splits)),
             ("funnel", .array(funnel)),
         ])
+    }
+}
+
+extension MetaStats {
+    /// The funnel of one source stage by stage, in order: documents in, kept, dropped by
+    /// reason, and the UTF-8 bytes dropped (stage names as in the rejects' `stage`).
+    static func stageFunnel(_ s: BuildReport.SourceReport) -> [JSONValue] {
+        var remaining = s.read.documents
+        return s.stages.map { stage in
+            var dropped = ReasonCounts()
+            for (key, n) in s.stageDrops.counts where key.hasPrefix(stage + "/") {
+                dropped.add(String(key.dropFirst(stage.count + 1)), n)
+            }
+            let into = remaining
+            remaining -= dropped.total
+            return .object([("stage", .string(stage)), ("in", .int(Int64(into))), ("kept", .int(Int64(remaining))),
+                            ("dropped", dropped.json), ("dropped_bytes", .int(Int64(s.stageBytes[stage])))])
+        }
     }
 }

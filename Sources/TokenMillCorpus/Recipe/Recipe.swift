@@ -97,6 +97,17 @@ public struct FilterSpec: Sendable, Equatable {
         self.maxChars = maxChars
     }
 
+    /// The per-document stages in the order they run (names as in rejects' `stage`).
+    public var stages: [String] {
+        var s = ["filter"]
+        if junk { s.append("junk") }
+        if minWords != nil || maxWords != nil || minBytes != nil || maxBytes != nil { s.append("length") }
+        if blocklistWords != nil { s.append("blocklist") }
+        s += rules.map(\.name)
+        if sample != nil { s.append("sample") }
+        return s
+    }
+
     /// True when a stage beyond the built-in character bounds is on.
     var curates: Bool {
         normalize != nil || junk || minWords != nil || maxWords != nil || minBytes != nil || maxBytes != nil || !rules.isEmpty
