@@ -92,7 +92,7 @@ struct UnitIndexer {
             if let reason {
                 filtered.add(reason.rawValue)
                 stageDrops.add(stage + "/" + reason.rawValue)
-                stageBytes.add(stage, original.text.count)
+                stageBytes.add(stage, doc.text.count)
                 if writeRejects {
                     rejects += 1
                     var pairs: [(String, JSONValue)] = [
