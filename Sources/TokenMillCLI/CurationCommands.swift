@@ -253,6 +253,12 @@ struct DedupCommand: ParsableCommand {
     @Option(help: "Dropped records, each with filter_reason and stage.") var rejects: String?
 
     func run() throws {
+        if spans != nil && minhash != nil {
+            throw TokenMillError(.invalidConfiguration, "--spans and --minhash are two different dedups: run them one after the other")
+        }
+        if survivor != "first" && (spans != nil || minhash != nil) {
+            throw TokenMillError(.invalidConfiguration, "--survivor is for exact dedup; --spans and --minhash keep the first in input order")
+        }
         if let preset = minhash {
             var config = try MinHashConfig.preset(preset, threshold: preset == "redpajama" ? threshold : nil)
             if let t = threshold, preset != "redpajama" {
