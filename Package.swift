@@ -48,7 +48,7 @@ let package = Package(
 
         .testTarget(name: "TokenMillCoreTests", dependencies: ["TokenMillCore"]),
         .testTarget(name: "TokenMillIOTests", dependencies: ["TokenMillIO"]),
-        .testTarget(name: "TokenMillCurationTests", dependencies: ["TokenMillCuration"]),
+        .testTarget(name: "TokenMillCurationTests", dependencies: ["TokenMillCuration", "TokenMillIO"]),
         .testTarget(name: "TokenMillTokenizersTests", dependencies: ["TokenMillTokenizers", "TokenMillIO"]),
         // Depends on the executable so that `swift test` builds it for the kill/resume tests.
         .testTarget(name: "TokenMillCorpusTests", dependencies: ["TokenMillCorpus", "TokenMillIO", "TokenMillCuration", "tokenmill"]),
