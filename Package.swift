@@ -33,7 +33,7 @@ let package = Package(
         // Tokenizer interface and implementations.
         .target(name: "TokenMillTokenizers", dependencies: ["TokenMillCore"]),
         // Curation: text normalization (then filters, language ID, dedup).
-        .target(name: "TokenMillCuration", dependencies: ["TokenMillCore"]),
+        .target(name: "TokenMillCuration", dependencies: ["TokenMillCore", "TokenMillIO"]),
         // Recipe, build pipeline (index → select → pack → write), manifest, stats, data card.
         .target(name: "TokenMillCorpus", dependencies: [
             "TokenMillCore", "TokenMillIO", "TokenMillTokenizers", "TokenMillCuration",

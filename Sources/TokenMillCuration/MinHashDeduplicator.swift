@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import TokenMillCore
+import TokenMillIO
 
 extension DropReason {
     public static let nearDuplicate = DropReason("near_duplicate")
@@ -54,7 +55,7 @@ public struct MinHashIndex {
                                   ("documents", .int(Int64(documents))), ("shingles", .string(kind)), ("n", .int(Int64(n))),
                                   ("bands", .int(Int64(config.bands))), ("rows", .int(Int64(config.rows))),
                                   ("seed", .string(String(config.seed)))])
-        try writeAtomically(Array(v.serialized(pretty: true, trailingNewline: true).utf8), to: directory + "/index.json")
+        try AtomicFileWriter.write(Array(v.serialized(pretty: true, trailingNewline: true).utf8), to: directory + "/index.json")
     }
 }
 
@@ -131,7 +132,7 @@ public final class MinHashDeduplicator {
         for (i, id) in ids.enumerated() where numbering[i] != .max {
             idLines.append(contentsOf: (JSONValue.string(id).serialized(pretty: false, trailingNewline: false) + "\n").utf8)
         }
-        try writeAtomically(idLines, to: directory + "/.new/ids.jsonl")
+        try AtomicFileWriter.write(idLines, to: directory + "/.new/ids.jsonl")
         try MinHashIndex.writeMeta(directory + "/.new", config: config, documents: Int(next))
         // Move the finished files into place, index.json last.
         for name in (0..<config.bands).map(LSHBuckets.bandFile) + ["ids.jsonl", "index.json"] {
@@ -180,11 +181,4 @@ func readAllBytes(_ path: String) throws -> [UInt8] {
         out.append(contentsOf: chunk[0..<n])
     }
     return out
-}
-
-func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-    guard let f = fopen(path + ".tmp", "wb") else { throw TokenMillError(.io, "cannot write \(path).tmp: errno \(errno)") }
-    let n = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
-    guard n == bytes.count, fclose(f) == 0 else { throw TokenMillError(.io, "cannot write \(path) (disk full?)") }
-    guard rename(path + ".tmp", path) == 0 else { throw TokenMillError(.io, "cannot rename \(path).tmp: errno \(errno)") }
 }
