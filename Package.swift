@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "TokenMillCorpus", dependencies: [
             "TokenMillCore", "TokenMillIO", "TokenMillTokenizers", "TokenMillCuration",
             .product(name: "Yams", package: "Yams"),
-        ]),
+        ], resources: [.copy("Resources/langid.tmlid")]),
         // ArgumentParser commands.
         .target(name: "TokenMillCLI", dependencies: [
             "TokenMillCorpus", "TokenMillCuration",

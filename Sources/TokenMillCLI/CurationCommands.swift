@@ -65,12 +65,13 @@ struct CurationRecords {
     /// Kept records to `output`, dropped ones (with `filter_reason` and `stage`) to `rejects`,
     /// and the counts by reason on standard error as one JSON line.
     func write(texts: [String], drops: [DropReason?], field: String, stage: String, output: String?, rejects: String?,
-               stages: [String]? = nil) throws {
+               stages: [String]? = nil, languages: [(language: String, score: Double)?]? = nil) throws {
         var kept = "", rejected = ""
         var counts = ReasonCounts()
         for (i, r) in records.enumerated() {
             var pairs = r.record
             if let k = pairs.lastIndex(where: { $0.0 == field }) { pairs[k].1 = .string(texts[i]) }
+            if let l = languages?[i] { pairs = Self.withLanguage(pairs, l.language, l.score) }
             if let reason = drops[i] {
                 counts.add(reason.rawValue)
                 rejected += JSONValue.object(pairs + [("filter_reason", .string(reason.rawValue)), ("stage", .string(stages?[i] ?? stage))])
@@ -124,6 +125,11 @@ struct FilterCommand: ParsableCommand {
     @Option(name: .customLong("url-field"), help: "The URL field (for --blocklist-urls).") var urlField: String = "url"
     @Option(help: "Keep this fraction of the documents (seeded by --seed, decided by id): datatrove's sampler.") var sample: Double?
     @Option(help: "The sampler's seed.") var seed: UInt64 = 0
+    @Option(help: "Keep only these languages (comma-separated codes of the language-ID model; see `tokenmill langid --languages`).")
+    var lang: String?
+    @Option(name: .customLong("lang-threshold"), help: "With --lang (or alone): drop documents whose top language is less probable than this.")
+    var langThreshold: Double?
+    @Option(name: .customLong("langid-model"), help: "A language-ID model file (default: the bundled model).") var langidModel: String?
     @Option(help: "Quality rule sets to apply after those, in order: \(QualityRules.names.joined(separator: ", ")) (comma-separated).")
     var rules: String?
     @Option(name: .customLong("rule-option"), help: "A rule set's threshold, datatrove's name: gopher_quality.min_doc_words=100 (repeatable).")
@@ -152,9 +158,14 @@ struct FilterCommand: ParsableCommand {
         let urls = try blocklistURLs.map { try URLBlocklist(contentsOf: $0) }
         if let r = sample, !(r >= 0 && r <= 1) { throw TokenMillError(.invalidConfiguration, "--sample \(r): a fraction from 0 to 1") }
         let sampler = sample.map { SeededSampler(rate: $0, seed: seed) }
+        let languageFilter = lang != nil || langThreshold != nil
+            ? try LanguageFilter(model: try loadLanguageModel(langidModel), languages: lang.map { $0.split(separator: ",").map { String($0) } } ?? [],
+                                 threshold: langThreshold ?? 0.65)
+            : nil
         let urlField = urlField
         let n = input.records.count
-        var results = [(text: String, drop: DropReason?, stage: String)](repeating: ("", nil, ""), count: n)
+        var results = [(text: String, drop: DropReason?, stage: String, language: (language: String, score: Double)?)](
+            repeating: ("", nil, "", nil), count: n)
         let workers = max(1, min(jobs, n))
         let records = input.records, keepJunk = keepJunk, normalization = normalization
         results.withUnsafeMutableBufferPointer { out in
@@ -168,6 +179,12 @@ struct FilterCommand: ParsableCommand {
                         ?? urls?.decide(url: records[i].record.last(where: { $0.0 == urlField })?.1.stringValue)
                         ?? words?.decide(text)
                     var stage = "filter"
+                    var language: (language: String, score: Double)?
+                    if drop == nil, let languageFilter {
+                        let d = languageFilter.decide(text)
+                        language = (d.language, d.score)
+                        if let reason = d.drop { (drop, stage) = (reason, "language") }
+                    }
                     if drop == nil && !quality.isEmpty {
                         var doc = QualityText(text)
                         for rule in quality {
@@ -178,12 +195,12 @@ struct FilterCommand: ParsableCommand {
                     if drop == nil, let sampler, let d = sampler.decide(key: records[i].id.isEmpty ? text : records[i].id) {
                         (drop, stage) = (d, "sample")
                     }
-                    out[i] = (text, drop, stage)
+                    out[i] = (text, drop, stage, language)
                 }
             }
         }
         try input.write(texts: results.map(\.text), drops: results.map(\.drop), field: field, stage: "filter", output: output,
-                        rejects: rejects, stages: results.map(\.stage))
+                        rejects: rejects, stages: results.map(\.stage), languages: languageFilter == nil ? nil : results.map(\.language))
     }
 }
 

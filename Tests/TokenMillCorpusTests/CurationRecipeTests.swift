@@ -101,6 +101,48 @@ import TokenMillCuration
         #expect(throws: TokenMillError.self) { _ = try writeRecipe(missing, in: dir) }
     }
 
+    @Test func languageFilterFromTheRecipe() throws {
+        let dir = makeTemporaryDirectory("curated-lang")
+        let yaml = """
+            name: italian
+            output_dir: out
+            seed: 1
+            sequence_length: 128
+            target_total_tokens: 5000
+            splits: {train: 1.0}
+            sources:
+              - name: fortunes
+                paths: ['\(sharedCorpora)/langid/fortunes_langid.jsonl.gz']
+                id_field: id
+                target_tokens: 5000
+                filters: {lang: [it, es], lang_threshold: 0.85}
+            """
+        try build(try writeRecipe(yaml, in: dir), jobs: 2)
+        let funnel = try #require(try readJSON(dir + "/out/meta_stats.json")["funnel"]?.arrayValue?.first)
+        let stages = try #require(funnel["stages"]?.arrayValue)
+        #expect(stages.map { $0["stage"]?.stringValue ?? "" } == ["filter", "language", "tokenizer"])
+        let language = stages[1]
+        // 800 Italian and Spanish fortunes in 4,521: the other 3,721 go, as do a few too unsure.
+        let wrong = try #require(language["dropped"]?["language"]?.intValue)
+        let unsure = language["dropped"]?["language_score"]?.intValue ?? 0
+        let kept = language["kept"]?.intValue ?? 0
+        #expect(wrong >= 3_650 && wrong <= 3_721 + 50)  // the others, and the few Italian or Spanish ones taken for another language
+        #expect(unsure < 100)
+        #expect(kept >= 740 && kept <= 800)
+        #expect(wrong + unsure + kept == 4_521)
+        // Rejects carry the language and its probability.
+        let rejects = try String(contentsOfFile: dir + "/out/rejects.jsonl", encoding: .utf8).split(separator: "\n")
+        let german = try #require(rejects.first { $0.contains("\"id\":\"fortune-de-0000\"") })
+        #expect(german.contains("\"stage\":\"language\"") && german.contains("\"language\":\"de\"") && german.contains("\"language_score\":"))
+        // A language the model does not know is an error that lists the ones it does.
+        let bad = yaml.replacingOccurrences(of: "[it, es]", with: "[it, xx]")
+        #expect {
+            try build(try writeRecipe(bad, in: makeTemporaryDirectory("curated-lang-bad")), jobs: 1)
+        } throws: { e in
+            "\(e)".contains("'xx'") && "\(e)".contains("de, dz, el")
+        }
+    }
+
     @Test func aMisspelledRuleOrOptionIsAClearError() throws {
         let dir = makeTemporaryDirectory("curated-bad")
         let bad = Self.recipe().replacingOccurrences(of: "min_num_sentences", with: "min_sentences")

@@ -62,6 +62,7 @@ struct SourceCuration {
     let rules: [any QualityRule]
     let words: WordBlocklist?
     let sampler: SeededSampler?
+    let language: LanguageFilter?
     let workspace = TextNormalizer.Workspace()
 
     init(spec: FilterSpec, seed: UInt64) throws {
@@ -71,6 +72,13 @@ struct SourceCuration {
         rules = try spec.rules.map { try QualityRules.make($0.name, options: $0.options) }
         words = try spec.blocklistWords.map { try WordBlocklist(contentsOf: $0) }
         sampler = spec.sample.map { SeededSampler(rate: $0, seed: seed) }
+        if spec.identifiesLanguage {
+            let model = try spec.languageModel.map { try LanguageModels.load(path: $0) }
+                ?? LanguageModels.bundled()
+            language = try LanguageFilter(model: model, languages: spec.languages ?? [], threshold: spec.languageThreshold ?? 0.65)
+        } else {
+            language = nil
+        }
     }
 
     /// Normalizes `text` in place when asked.
@@ -83,12 +91,18 @@ struct SourceCuration {
     }
 
     /// The drop reason and the stage that dropped the document, or nil; a rule set may rewrite
-    /// the text (C4 removes lines).
-    func decide(_ text: inout [UInt8], id: String) -> (reason: DropReason, stage: String)? {
+    /// the text (C4 removes lines). With language identification, `language` is set to the top
+    /// language and its probability.
+    func decide(_ text: inout [UInt8], id: String, language found: inout (language: String, score: Double)?) -> (reason: DropReason, stage: String)? {
         if let junk, let r = text.withUnsafeBytes({ junk.decide($0) }) { return (r, "junk") }
         let string = String(decoding: text, as: UTF8.self)
         if let r = bounds.decide(string) { return (r, "length") }
         if let words, let r = words.decide(string) { return (r, "blocklist") }
+        if let language {
+            let d = language.decide(string)
+            found = (d.language, d.score)
+            if let r = d.drop { return (r, "language") }
+        }
         if !rules.isEmpty {
             var doc = QualityText(string)
             for rule in rules {

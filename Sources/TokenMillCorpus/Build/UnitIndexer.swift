@@ -82,7 +82,8 @@ struct UnitIndexer {
             curation?.normalize(&doc.text)
             var (reason, chars) = filters.decide(doc.text)
             var stage = "filter"
-            if reason == nil, let c = curation, let d = c.decide(&doc.text, id: doc.id) {
+            var language: (language: String, score: Double)?
+            if reason == nil, let c = curation, let d = c.decide(&doc.text, id: doc.id, language: &language) {
                 (reason, stage) = (d.reason, d.stage)
             }
             if reason == nil, doc.text.withUnsafeBytes({ encoder.disallowedSpecial(in: $0) }) != nil {
@@ -101,6 +102,10 @@ struct UnitIndexer {
                         ("reason", .string(reason.rawValue)),
                     ]
                     if curation != nil { pairs.append(("stage", .string(stage))) }
+                    if let language {
+                        pairs.append(("language", .string(language.language)))
+                        pairs.append(("language_score", .double((language.score * 10_000).rounded() / 10_000)))
+                    }
                     pairs.append(("text", .string(doc.textString)))
                     try rejectWriter.write(JSONValue.object(pairs).serialized(pretty: false) + "\n")
                 }

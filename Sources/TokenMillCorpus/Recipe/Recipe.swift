@@ -91,6 +91,14 @@ public struct FilterSpec: Sendable, Equatable {
     public var blocklistWords: String?
     /// Keep this fraction of the documents, seeded by the recipe seed and the source.
     public var sample: Double?
+    /// Language identification: keep these languages (`lang:`, empty: any) whose probability
+    /// is at least `lang_threshold`; `lang_model` is a model file (default: the bundled one).
+    public var languages: [String]?
+    public var languageThreshold: Double?
+    public var languageModel: String?
+
+    /// True when language identification runs.
+    public var identifiesLanguage: Bool { languages != nil || languageThreshold != nil }
 
     public init(minChars: Int? = nil, maxChars: Int? = nil) {
         self.minChars = minChars
@@ -103,6 +111,7 @@ public struct FilterSpec: Sendable, Equatable {
         if junk { s.append("junk") }
         if minWords != nil || maxWords != nil || minBytes != nil || maxBytes != nil { s.append("length") }
         if blocklistWords != nil { s.append("blocklist") }
+        if identifiesLanguage { s.append("language") }
         s += rules.map(\.name)
         if sample != nil { s.append("sample") }
         return s
@@ -111,7 +120,7 @@ public struct FilterSpec: Sendable, Equatable {
     /// True when a stage beyond the built-in character bounds is on.
     var curates: Bool {
         normalize != nil || junk || minWords != nil || maxWords != nil || minBytes != nil || maxBytes != nil || !rules.isEmpty
-            || blocklistWords != nil || sample != nil
+            || blocklistWords != nil || sample != nil || identifiesLanguage
     }
 }
 
@@ -158,6 +167,11 @@ extension Recipe {
         }
         pairs.append(("blocklist_words", f.blocklistWords.map { .string($0) } ?? .null))
         pairs.append(("sample", f.sample.map { .double($0) } ?? .null))
+        if f.identifiesLanguage {
+            pairs.append(("lang", f.languages.map { .array($0.map { .string($0) }) } ?? .null))
+            pairs.append(("lang_threshold", .double(f.languageThreshold ?? 0.65)))
+            pairs.append(("lang_model", f.languageModel.map { .string($0) } ?? .null))
+        }
         pairs.append(("rules", .array(f.rules.map { r in
             .object([(r.name, .object(r.options.keys.sorted().map { ($0, .string(r.options[$0]!)) }))])
         })))

@@ -189,7 +189,7 @@ public enum RecipeLoader {
         var filters = FilterSpec()
         if let f = fields.child("filters") {
             try f.checkKeys(["min_chars", "max_chars", "normalize", "junk", "min_words", "max_words", "min_bytes", "max_bytes", "rules",
-                             "blocklist_words", "sample"])
+                             "blocklist_words", "sample", "lang", "lang_threshold", "lang_model"])
             if let b = f.child("blocklist_words") {
                 let path = try b.string()
                 let full = path.hasPrefix("/") ? path : pathBase + "/" + path
@@ -200,6 +200,20 @@ public enum RecipeLoader {
                 let rate = try node.double()
                 guard rate >= 0 && rate <= 1 else { throw node.error("a fraction from 0 to 1, got \(rate)") }
                 filters.sample = rate
+            }
+            if let node = f.child("lang") {
+                if case .string(let one) = node.value { filters.languages = [one] } else { filters.languages = try node.array().map { try $0.string() } }
+            }
+            if let node = f.child("lang_threshold") {
+                let t = try node.double()
+                guard t >= 0 && t <= 1 else { throw node.error("a probability from 0 to 1, got \(t)") }
+                filters.languageThreshold = t
+            }
+            if let node = f.child("lang_model") {
+                let path = try node.string()
+                let full = path.hasPrefix("/") ? path : pathBase + "/" + path
+                guard FileManager.default.fileExists(atPath: full) else { throw node.error("no such file '\(path)'") }
+                filters.languageModel = full
             }
             filters.minChars = try f.child("min_chars").map { Int(try $0.int()) }
             filters.maxChars = try f.child("max_chars").map { Int(try $0.int()) }
