@@ -19,6 +19,7 @@ let package = Package(
     targets: [
         // System C libraries, one small module map each (Debian -dev packages; `make` installs them).
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd"),        // .zst input streams
+        .systemLibrary(name: "CSnappy"),                             // Parquet SNAPPY pages (libsnappy-dev)
         .systemLibrary(name: "CZlib", pkgConfig: "zlib"),           // .gz input streams (multi-member)
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash"),    // stable keyed hashes (xxh64)
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto"),   // SHA-256 for manifests
@@ -29,7 +30,7 @@ let package = Package(
         // Document model, errors, stable hashing, seeded PRNG, statistics, Unicode normalization.
         .target(name: "TokenMillCore", dependencies: ["CXXHash", "COpenSSL", "CICUShim"]),
         // Streams, readers, atomic files, .npy writer.
-        .target(name: "TokenMillIO", dependencies: ["TokenMillCore", "CZstd", "CZlib"]),
+        .target(name: "TokenMillIO", dependencies: ["TokenMillCore", "CZstd", "CZlib", "CSnappy"]),
         // Tokenizer interface and implementations.
         .target(name: "TokenMillTokenizers", dependencies: ["TokenMillCore"]),
         // Curation: text normalization (then filters, language ID, dedup).

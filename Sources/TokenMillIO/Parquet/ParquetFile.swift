@@ -1,0 +1,95 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import TokenMillCore
+
+/// A Parquet file, memory-mapped: its footer, schema and row groups, and its column chunks
+/// decoded on demand (`column(_:rowGroup:)`), one column at a time: reading the text column of
+/// a file never touches the others.
+///
+/// Errors name the file, and where known the row group, the column and the page.
+public final class ParquetFile: @unchecked Sendable {
+    public let path: String
+    public let metadata: ParquetFileMetaData
+    public let schema: ParquetSchema
+    /// Verify page CRCs where the writer stored them.
+    public var verifyChecksums = true
+    private let base: UnsafeMutableRawPointer
+    private let size: Int
+
+    public var rowGroupCount: Int { metadata.rowGroups.count }
+    public var rowCount: Int64 { metadata.numRows }
+
+    public init(path: String) throws {
+        self.path = path
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw TokenMillError(.io, "\(path): cannot open (\(String(cString: strerror(errno))))") }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw TokenMillError(.io, "\(path): cannot stat") }
+        let size = Int(st.st_size)
+        self.size = size
+        guard size >= 12 else {
+            throw TokenMillError(.corruptInput, "\(path): not a Parquet file (\(size) bytes; a Parquet file has at least 12)")
+        }
+        guard let m = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), m != MAP_FAILED else {
+            throw TokenMillError(.io, "\(path): cannot map (\(String(cString: strerror(errno))))")
+        }
+        let bytes = UnsafeRawBufferPointer(start: m, count: size)
+        func corrupt(_ what: String) -> TokenMillError {
+            munmap(m, size)
+            return TokenMillError(.corruptInput, "\(path): \(what)")
+        }
+        let magic = Array("PAR1".utf8)
+        guard Array(bytes[0..<4]) == magic else { throw corrupt("bad magic at the start (not a Parquet file)") }
+        guard Array(bytes[(size - 4)..<size]) == magic else {
+            throw corrupt("bad magic at the end: the file is truncated or not a Parquet file (an encrypted footer, PARE, is not supported)")
+        }
+        let footerLength = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: size - 8, as: UInt32.self)))
+        guard footerLength > 0, footerLength <= size - 12 else { throw corrupt("footer length \(footerLength) does not fit in \(size) bytes (truncated?)") }
+        var reader = ThriftCompactReader(UnsafeRawBufferPointer(rebasing: bytes[(size - 8 - footerLength)..<(size - 8)]))
+        let meta: ParquetFileMetaData
+        do { meta = try reader.fileMetaData() } catch let f as ThriftCompactReader.Failure {
+            throw corrupt("footer: \(f.description)")
+        }
+        do { schema = try ParquetSchema(meta.schema) } catch let f as ParquetDecoding.Failure {
+            throw corrupt("schema: \(f.what)")
+        }
+        for (g, group) in meta.rowGroups.enumerated() where group.columns.count != schema.leaves.count {
+            throw corrupt("row group \(g) has \(group.columns.count) column chunks for \(schema.leaves.count) leaf columns")
+        }
+        metadata = meta
+        base = m
+    }
+
+    deinit { munmap(base, size) }
+
+    /// Rows in row group `g`.
+    public func rows(inRowGroup g: Int) -> Int { Int(metadata.rowGroups[g].numRows) }
+
+    /// The decoded chunk of leaf column `leaf` (an index into `schema.leaves`) in row group `g`.
+    public func column(_ leaf: Int, rowGroup g: Int) throws -> ParquetColumnData {
+        guard g >= 0, g < metadata.rowGroups.count else { throw TokenMillError(.invalidConfiguration, "\(path): no row group \(g)") }
+        let l = schema.leaves[leaf]
+        let meta = metadata.rowGroups[g].columns[leaf]
+        var location = ParquetLocation(rowGroup: g, column: l.dottedPath, page: 0)
+        let reader = ParquetColumnReader(file: UnsafeRawBufferPointer(start: base, count: size), meta: meta, leaf: l, verifyCRC: verifyChecksums)
+        do {
+            return try reader.read(location: &location)
+        } catch let f as ParquetDecoding.Failure {
+            throw TokenMillError(.corruptInput, "\(path): row group \(g), column \(l.dottedPath), page \(location.page): \(f.what)")
+        } catch let f as ParquetCodecs.Failure {
+            throw TokenMillError(.corruptInput, "\(path): row group \(g), column \(l.dottedPath), page \(location.page): \(f.what)")
+        }
+    }
+
+    /// The leaf column for a dotted path, or an error listing the columns there are.
+    public func leafIndex(_ dotted: String) throws -> Int {
+        guard let (i, _) = schema.leaf(dotted) else {
+            throw TokenMillError(.invalidConfiguration, "\(path): no column '\(dotted)'; its columns are \(schema.leaves.map(\.dottedPath).joined(separator: ", "))")
+        }
+        return i
+    }
+}
