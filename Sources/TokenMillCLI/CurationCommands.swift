@@ -331,3 +331,36 @@ struct DedupCommand: ParsableCommand {
         try input.write(texts: texts, drops: drops, field: field, stage: "dedup_exact", output: output, rejects: rejects)
     }
 }
+
+struct ParquetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "parquet",
+        abstract: "Print a Parquet file's schema, or its rows as JSONL: one member per leaf column, keyed by its dotted path.")
+
+    @Argument(help: "A Parquet file.") var file: String
+    @Option(help: "Only these columns (comma-separated dotted paths; list wrappers may be left out).") var columns: String?
+    @Flag(help: "Print the leaf columns with their type and levels instead.") var schema = false
+    @Flag(name: .customLong("no-checksums"), help: "Do not verify page CRCs.") var noChecksums = false
+
+    func run() throws {
+        let parquet = try ParquetFile(path: file)
+        parquet.verifyChecksums = !noChecksums
+        if schema {
+            for l in parquet.schema.leaves {
+                print("\(l.dottedPath)\t\(l.type)\tmax_definition=\(l.maxDefinition)\tmax_repetition=\(l.maxRepetition)")
+            }
+            print("rows: \(parquet.rowCount), row groups: \(parquet.rowGroupCount)")
+            return
+        }
+        let wanted = try columns.map { try $0.split(separator: ",").map { try parquet.leafIndex(String($0)) } } ?? Array(parquet.schema.leaves.indices)
+        let names = wanted.map { parquet.schema.leaves[$0].dottedPath }
+        for g in 0..<parquet.rowGroupCount {
+            let cols = try wanted.map { try parquet.rows($0, rowGroup: g) }
+            var text = ""
+            for r in 0..<parquet.rows(inRowGroup: g) {
+                text += JSONValue.object(zip(names, cols).map { ($0, $1[r]) }).serialized(pretty: false, trailingNewline: false) + "\n"
+            }
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+}

@@ -85,6 +85,16 @@ public final class ParquetFile: @unchecked Sendable {
         }
     }
 
+    /// Leaf column `leaf` of row group `g`, one JSON value per row (see `ParquetRecords`).
+    public func rows(_ leaf: Int, rowGroup g: Int) throws -> [JSONValue] {
+        let data = try column(leaf, rowGroup: g)
+        do {
+            return try ParquetRecords.rows(data, leaf: schema.leaves[leaf], rows: rows(inRowGroup: g))
+        } catch let f as ParquetDecoding.Failure {
+            throw TokenMillError(.corruptInput, "\(path): row group \(g), column \(schema.leaves[leaf].dottedPath): \(f.what)")
+        }
+    }
+
     /// The leaf column for a dotted path, or an error listing the columns there are.
     public func leafIndex(_ dotted: String) throws -> Int {
         guard let (i, _) = schema.leaf(dotted) else {

@@ -30,6 +30,8 @@ public struct ParquetSchema: Sendable {
         public let maxRepetition: Int
         /// The repetition of each node on the path (root excluded).
         public let repetitions: [ParquetRepetition]
+        /// The leaf's legacy converted type (0 UTF8, 11–14 unsigned integers…), if any.
+        public let convertedType: Int32?
         public var dottedPath: String { path.joined(separator: ".") }
     }
 
@@ -61,7 +63,7 @@ public struct ParquetSchema: Sendable {
                 let r = rep + (c.repetition == .repeated ? 1 : 0)
                 if c.isLeaf {
                     leaves.append(Leaf(path: path + [c.name], type: c.type!, typeLength: c.typeLength, maxDefinition: d, maxRepetition: r,
-                                       repetitions: reps + [c.repetition]))
+                                       repetitions: reps + [c.repetition], convertedType: c.convertedType))
                 } else {
                     walk(c, path: path + [c.name], reps: reps + [c.repetition], def: d, rep: r)
                 }
