@@ -194,3 +194,32 @@ def test_shared_sample_reads_to_its_jsonl(tmp_path):
     assert len(rows) == 2000
     assert all(by_id[r["id"]] == r["text"] for r in rows)
     assert [r["text"] for r in rows] == pq.read_table(path, columns=["text"]).column("text").to_pylist()
+
+
+def test_corrupt_files_fail_with_a_clear_error(tmp_path):
+    good = tmp_path / "good.parquet"
+    pq.write_table(pa.table({"id": [str(i) for i in range(3000)], "text": [f"document {i} " * 5 for i in range(3000)]}), good,
+                   compression="ZSTD", row_group_size=1000, data_page_size=4096, write_page_checksum=True)
+    data = good.read_bytes()
+    cases = {}
+    (tmp_path / "truncated.parquet").write_bytes(data[: len(data) // 2])
+    cases["truncated.parquet"] = ["truncated"]
+    (tmp_path / "magic.parquet").write_bytes(b"PAR0" + data[4:])
+    cases["magic.parquet"] = ["bad magic"]
+    # One byte flipped inside a data page of row group 1's text column: its CRC no longer matches.
+    meta = pq.ParquetFile(good).metadata.row_group(1).column(1)
+    spot = meta.data_page_offset + 200
+    bad = bytearray(data)
+    bad[spot] ^= 0xFF
+    (tmp_path / "crc.parquet").write_bytes(bytes(bad))
+    cases["crc.parquet"] = ["row group 1", "column text", "page", "CRC"]
+    for name, words in cases.items():
+        out = subprocess.run([BIN, "parquet", str(tmp_path / name)], capture_output=True, text=True)
+        assert out.returncode == 4, (name, out.returncode, out.stderr)  # corrupt input, not a crash
+        assert str(tmp_path / name) in out.stderr, out.stderr
+        for w in words:
+            assert w in out.stderr, (name, out.stderr)
+    # Without the CRC check the flipped byte may pass unnoticed (that is what CRCs are for),
+    # but it never crashes the reader.
+    out = subprocess.run([BIN, "parquet", "--no-checksums", str(tmp_path / "crc.parquet")], capture_output=True, text=True)
+    assert out.returncode in (0, 4), out.stderr
