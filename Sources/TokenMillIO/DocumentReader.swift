@@ -23,8 +23,14 @@ public struct DocumentReader {
     public func read(_ unit: WorkUnit, onDocument: (Document) throws -> Void,
                      onReject: (Reject) throws -> Void) throws -> ReadStats {
         var stats = ReadStats()
+        if spec.format == .parquet {
+            try readParquet(unit, &stats, onDocument, onReject)
+            return stats
+        }
         var stream = try Compression.open(path: unit.path, compression: unit.compression, start: unit.start, end: unit.end)
         switch spec.format {
+        case .parquet:
+            break
         case .jsonl:
             try readJSONL(unit, &stream, &stats, onDocument, onReject)
         case .text:

@@ -12,7 +12,7 @@ import Darwin
 /// sorted by byte order; entries keep the order given; a file named twice is read once.
 public enum PathResolver {
     public static let knownExtensions = [".jsonl", ".jsonl.gz", ".jsonl.zst", ".json.gz", ".ndjson",
-                                         ".txt", ".txt.gz", ".txt.zst", ".text", ".md"]
+                                         ".txt", ".txt.gz", ".txt.zst", ".text", ".md", ".parquet"]
 
     public static func resolve(_ entries: [String], baseDirectory: String, keyPath: String) throws -> [(path: String, display: String)] {
         var seen = Set<String>()
@@ -28,7 +28,7 @@ public enum PathResolver {
             } else if isDirectory(full) {
                 matches = walk(full)
                 guard !matches.isEmpty else {
-                    throw TokenMillError(.invalidConfiguration, "\(keyPath)[\(i)]: the folder '\(entry)' holds no .jsonl/.txt file (with or without .gz/.zst)")
+                    throw TokenMillError(.invalidConfiguration, "\(keyPath)[\(i)]: the folder '\(entry)' holds no .jsonl/.txt (with or without .gz/.zst) or .parquet file")
                 }
             } else if isRegularFile(full) {
                 matches = [full]

@@ -2,12 +2,13 @@ import TokenMillCore
 
 /// What a source's files hold and how documents are cut from them.
 public struct ReaderSpec: Sendable, Equatable {
-    public enum Format: String, Sendable, CaseIterable { case jsonl, text }
+    public enum Format: String, Sendable, CaseIterable { case jsonl, text, parquet }
     /// How plain text is cut into documents.
     public enum TextMode: String, Sendable, CaseIterable { case file, line, paragraph }
 
     public var format: Format
-    /// Dotted path of the text field in JSONL records (`text`, `translation.en`).
+    /// Dotted path of the text field in JSONL records or of the text column in Parquet
+    /// (`text`, `translation.en`, `document.tokens.token`: a list of strings is joined by spaces).
     public var textField: String
     /// Dotted path of the id field; `nil` gives `file:line` ids.
     public var idField: String?
@@ -21,8 +22,8 @@ public struct ReaderSpec: Sendable, Equatable {
     }
 }
 
-/// A deterministic slice of a source's input: a whole file, or a newline-aligned byte range of a
-/// large uncompressed file. Work units are what `--jobs` spreads over threads; their results are
+/// A deterministic slice of a source's input: a whole file, a newline-aligned byte range of a
+/// large uncompressed file, or one row group of a Parquet file (`start` is its index). Work units are what `--jobs` spreads over threads; their results are
 /// merged in unit order, so output never depends on the thread count.
 public struct WorkUnit: Sendable, Equatable {
     /// Path used to open the file.

@@ -18,6 +18,16 @@ public enum WorkUnitPlanner {
                             chunkBytes: Int64 = defaultChunkBytes) throws -> [WorkUnit] {
         var units: [WorkUnit] = []
         for file in files {
+            if spec.format == .parquet {
+                // One unit per row group; `firstLine` is the group's first row (1-based).
+                let parquet = try ParquetFile(path: file.path)
+                var row = 1
+                for g in 0..<parquet.rowGroupCount {
+                    units.append(WorkUnit(path: file.path, displayPath: file.display, compression: .none, start: Int64(g), end: Int64(g + 1), firstLine: row))
+                    row += parquet.rows(inRowGroup: g)
+                }
+                continue
+            }
             let compression = Compression.detect(path: file.path)
             let lineOriented = spec.format == .jsonl || spec.textMode == .line
             let size = try fileSize(file.path)

@@ -38,6 +38,46 @@ import TokenMillIO
         #expect(docs.count == documents)
     }
 
+    /// A Parquet source (row groups as work units) builds the same shards as a JSONL file with
+    /// the same rows, for any job count.
+    @Test func parquetSourceEqualsTheSameRowsAsJSONL() throws {
+        let dir = makeTemporaryDirectory("parquet")
+        let parquet = sharedCorpora + "/en/python_docs.sample2000.parquet"
+        let file = try ParquetFile(path: parquet)
+        var lines = ""
+        for g in 0..<file.rowGroupCount {
+            let ids = try file.rows(try file.leafIndex("id"), rowGroup: g), texts = try file.rows(try file.leafIndex("text"), rowGroup: g)
+            for (i, t) in zip(ids, texts) { lines += JSONValue.object([("id", i), ("text", t)]).serialized(pretty: false, trailingNewline: false) + "\n" }
+        }
+        try lines.write(toFile: dir + "/same.jsonl", atomically: true, encoding: .utf8)
+        func recipe(_ path: String, _ out: String) -> String {
+            """
+            output_dir: \(out)
+            seed: 3
+            sequence_length: 512
+            target_total_tokens: 300000
+            splits: {train: 0.9, val: 0.1}
+            sources: [{name: docs, paths: ['\(path)'], id_field: id, target_tokens: 300000}]
+            """
+        }
+        #expect(try WorkUnitPlanner.plan(files: [(parquet, "p")], spec: ReaderSpec(format: .parquet)).count == 4)
+        try build(try writeRecipe(recipe(dir + "/same.jsonl", "from-jsonl"), in: dir), jobs: 1)
+        var shards: [[String: Data]] = []
+        for jobs in [1, 2] {
+            try build(try writeRecipe(recipe(parquet, "from-parquet-\(jobs)"), in: dir), jobs: jobs)
+            shards.append(snapshot(dir + "/from-parquet-\(jobs)").filter { $0.key.hasSuffix(".npy") })
+        }
+        let jsonl = snapshot(dir + "/from-jsonl").filter { $0.key.hasSuffix(".npy") }
+        #expect(!jsonl.isEmpty)
+        #expect(shards[0] == jsonl)
+        #expect(shards[1] == jsonl)
+        // A column that is not there is an error naming the columns that are.
+        let bad = recipe(parquet, "bad").replacingOccurrences(of: "id_field: id", with: "id_field: id, text_field: body")
+        #expect {
+            try build(try writeRecipe(bad, in: dir), jobs: 1)
+        } throws: { e in "\(e)".contains("no column 'body'") && "\(e)".contains("id, text") }
+    }
+
     @Test func bosAndACustomEOSAreCountedInTheBudget() throws {
         let dir = makeTemporaryDirectory()
         try "{\"text\": \"abc\"}\n{\"text\": \"defgh\"}\n".write(toFile: dir + "/d.jsonl", atomically: true, encoding: .utf8)

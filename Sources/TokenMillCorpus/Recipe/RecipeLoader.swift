@@ -177,7 +177,7 @@ public enum RecipeLoader {
         _ = try PathResolver.resolve(paths, baseDirectory: pathBase, keyPath: pathsNode.path)  // fail early on a missing input
         let formatText = try fields.child("format")?.string() ?? inferFormat(paths)
         guard let format = ReaderSpec.Format(rawValue: formatText == "json" ? "jsonl" : formatText) else {
-            throw fields.child("format")!.error("'\(formatText)' is not one of jsonl, text")
+            throw fields.child("format")!.error("'\(formatText)' is not one of jsonl, text, parquet")
         }
         let modeText = try fields.child("text_mode")?.string() ?? "file"
         guard let mode = ReaderSpec.TextMode(rawValue: modeText) else {
@@ -310,6 +310,7 @@ public enum RecipeLoader {
     }
 
     static func inferFormat(_ paths: [String]) -> String {
+        if !paths.isEmpty, paths.allSatisfy({ $0.lowercased().hasSuffix(".parquet") }) { return "parquet" }
         let text = paths.allSatisfy { p in [".txt", ".txt.gz", ".txt.zst", ".text", ".md"].contains { p.lowercased().hasSuffix($0) } }
         return text ? "text" : "jsonl"
     }

@@ -86,10 +86,11 @@ public final class ParquetFile: @unchecked Sendable {
     }
 
     /// Leaf column `leaf` of row group `g`, one JSON value per row (see `ParquetRecords`).
-    public func rows(_ leaf: Int, rowGroup g: Int) throws -> [JSONValue] {
+    /// With `bytesAsText`, byte arrays are read as UTF-8 text whatever their annotation.
+    public func rows(_ leaf: Int, rowGroup g: Int, bytesAsText: Bool = false) throws -> [JSONValue] {
         let data = try column(leaf, rowGroup: g)
         do {
-            return try ParquetRecords.rows(data, leaf: schema.leaves[leaf], rows: rows(inRowGroup: g))
+            return try ParquetRecords.rows(data, leaf: schema.leaves[leaf], rows: rows(inRowGroup: g), bytesAsText: bytesAsText)
         } catch let f as ParquetDecoding.Failure {
             throw TokenMillError(.corruptInput, "\(path): row group \(g), column \(schema.leaves[leaf].dottedPath): \(f.what)")
         }

@@ -12,8 +12,8 @@ public enum ParquetRecords {
     static let textTypes: Set<Int32> = [0, 4, 19]  // UTF8, ENUM, JSON
     static let unsignedTypes: Set<Int32> = [11, 12, 13, 14]
 
-    public static func rows(_ data: ParquetColumnData, leaf: ParquetSchema.Leaf, rows: Int) throws -> [JSONValue] {
-        let value = valueReader(data.values, leaf: leaf, convertedType: leaf.convertedType)
+    public static func rows(_ data: ParquetColumnData, leaf: ParquetSchema.Leaf, rows: Int, bytesAsText: Bool = false) throws -> [JSONValue] {
+        let value = valueReader(data.values, leaf: leaf, convertedType: bytesAsText ? 0 : leaf.convertedType)
         let n = data.definitionLevels?.count ?? data.repetitionLevels?.count ?? data.values.count
         let defs = data.definitionLevels, reps = data.repetitionLevels
         // Per node on the path: its definition and repetition levels.
