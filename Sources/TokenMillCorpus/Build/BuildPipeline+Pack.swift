@@ -11,8 +11,9 @@ extension BuildPipeline {
     /// the cost of its next document and `u` a seeded uniform draw. Every prefix of the stream —
     /// so every shard — then holds the sources close to their shares, in a seeded order.
     func pack(_ selected: [SelectedDocument], unitSources: [Int]) throws
-        -> ([BuildReport.SplitReport], [BuildReport.ShardEntry])
+        -> ([BuildReport.SplitReport], [BuildReport.ShardEntry], [WrittenFile])
     {
+        var streamFiles: [WrittenFile] = []
         let spill = try SpillReader(paths: (0..<unitSources.count).map { unitBase($0) + ".tok" }, dtype: dtype)
         let sourceCount = recipe.sources.count
         var splitReports: [BuildReport.SplitReport] = []
@@ -29,6 +30,7 @@ extension BuildPipeline {
             let prefix = recipe.hasExplicitPhases ? phase.name + "/" : ""
             let directory = out + (recipe.hasExplicitPhases ? "/" + phase.name : "")
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            var nanoWriters: [NanoGPTWriter] = [], nanoFiles: [WrittenFile] = []
             for (si, split) in recipe.splits.enumerated() {
                 var queues = [[Int]](repeating: [], count: sourceCount)
                 for (k, d) in selected.enumerated() where d.phase == pi && d.split == si {
@@ -40,7 +42,15 @@ extension BuildPipeline {
                     directory: directory, relativePrefix: prefix, phase: phase.name, split: split.name, dtype: dtype,
                     sequenceLength: recipe.sequenceLength, sequencesPerShard: recipe.sequencesPerShard,
                     tail: recipe.tail, padID: padID, totalTokens: total, sourceCount: sourceCount,
+                    writesFiles: recipe.outputs.contains("npy"),
                     crashHook: crashArmed && total > 0 ? { CrashPoint.hit("mid-shard") } : nil)
+                let megatron = recipe.outputs.contains("megatron")
+                    ? try MegatronWriter(directory: directory, relativeDirectory: prefix, split: split.name, vocabularySize: tokenizer.vocabularySize,
+                                         mode: recipe.megatronSequences, sequenceLength: recipe.sequenceLength, tail: recipe.tail, padID: padID)
+                    : nil
+                let nano = recipe.outputs.contains("nanogpt")
+                    ? try NanoGPTWriter(directory: directory, relativeDirectory: prefix, split: split.name, vocabularySize: tokenizer.vocabularySize)
+                    : nil
                 if total > 0 { crashArmed = false }
                 var rng = SplitMix64(seed: StableHash.combine(recipe.seed, StableHash.xxh64("\(phase.name)/\(split.name)")))
                 var heads = [Int](repeating: 0, count: sourceCount)
@@ -64,18 +74,30 @@ extension BuildPipeline {
                     buffer.append(contentsOf: eos)
                     precondition(Int64(buffer.count / dtype.size) == doc.cost, "document cost mismatch")
                     try writer.write(buffer, source: best)
+                    try megatron?.document(buffer, dtype: dtype)
+                    try nano?.document(buffer, dtype: dtype)
                     emitted[best] += doc.cost
                     documents += 1
                     options.progress.addDocuments(1, tokens: Int(doc.cost))
                 }
                 shardEntries += try writer.finish()
+                if let megatron { streamFiles += try megatron.finish() }
+                if let nano {
+                    nanoWriters.append(nano)
+                    nanoFiles.append(try nano.finish())
+                }
                 splitReports.append(BuildReport.SplitReport(
                     phase: phase.name, name: split.name, documents: documents, tokens: total, sequences: writer.rows,
                     tokensWritten: total - writer.tokensDropped, tokensDropped: writer.tokensDropped,
                     tokensPadded: writer.tokensPadded, sourceTokens: totals))
             }
+            if !nanoWriters.isEmpty {
+                let meta = Array(NanoGPTWriter.meta(nanoWriters, files: nanoFiles, vocabularySize: tokenizer.vocabularySize, eos: tokenizer.eosID).serialized().utf8)
+                try AtomicFileWriter.write(meta, to: directory + "/nanogpt/meta.json")
+                streamFiles += nanoFiles + [WrittenFile(path: prefix + "nanogpt/meta.json", sha256: SHA256Hasher.hex(meta), bytes: Int64(meta.count))]
+            }
         }
         options.progress.end()
-        return (splitReports, shardEntries)
+        return (splitReports, shardEntries, streamFiles)
     }
 }

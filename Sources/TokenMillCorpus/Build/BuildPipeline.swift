@@ -148,10 +148,10 @@ public final class BuildPipeline: @unchecked Sendable {
         }
 
         // 3. Pack.
-        let (splitReports, shards) = try pack(selected, unitSources: units.map(\.source))
+        let (splitReports, shards, streamFiles) = try pack(selected, unitSources: units.map(\.source))
 
         // 4. Report: rejects, stats, card, charts, then the manifest.
-        var extra: [(path: String, sha256: String, bytes: Int64)] = []
+        var extra: [(path: String, sha256: String, bytes: Int64)] = streamFiles.map { ($0.path, $0.sha256, $0.bytes) }
         if recipe.writeRejects { extra.append(try mergeRejects(unitCount: units.count)) }
         var report = BuildReport(recipe: recipe, recipeSHA: recipe.sha256, tokenizer: tokenizer, dtype: dtype,
                                  sources: sourceReports, splits: splitReports, shards: shards, extraFiles: [])

@@ -36,10 +36,15 @@ final class ShardSetWriter {
     private var tailWriter: AtomicFileWriter?
     private var tailSources: [Int64]
     private var crashHook: (() -> Void)?
+    /// False when `npy` is not among the recipe's outputs: rows are still counted (the split's
+    /// report needs them), but no file is written.
+    let writesFiles: Bool
+    private var isOpen = false
 
     init(directory: String, relativePrefix: String, phase: String, split: String, dtype: NpyFormat.DType, sequenceLength: Int,
          sequencesPerShard: Int, tail: Recipe.TailPolicy, padID: UInt32, totalTokens: Int64, sourceCount: Int,
-         crashHook: (() -> Void)? = nil) {
+         writesFiles: Bool = true, crashHook: (() -> Void)? = nil) {
+        self.writesFiles = writesFiles
         self.directory = directory
         self.relativePrefix = relativePrefix
         self.phase = phase
@@ -80,10 +85,10 @@ final class ShardSetWriter {
                 streamed += Int64(rest)
                 return
             }
-            if current == nil { try openShard() }
+            if !isOpen { try openShard() }
             let take = min(count - offset, Int(currentCapacity - currentTokens), Int(rowTokens - streamed))
             try bytes.withUnsafeBytes { raw in
-                try current!.write(UnsafeRawBufferPointer(rebasing: raw[(offset * size)..<((offset + take) * size)]))
+                try current?.write(UnsafeRawBufferPointer(rebasing: raw[(offset * size)..<((offset + take) * size)]))
             }
             currentTokens += Int64(take)
             currentSources[source] += Int64(take)
@@ -99,6 +104,7 @@ final class ShardSetWriter {
         case .drop:
             tokensDropped += Int64(tokens)
         case .keep:
+            guard writesFiles else { return }
             if tailWriter == nil {
                 tailWriter = try AtomicFileWriter(path: directory + "/\(split)_tail.npy", hashing: true)
                 try tailWriter!.write(NpyFormat.header(dtype: dtype, shape: [tailTokens]))
@@ -123,12 +129,16 @@ final class ShardSetWriter {
         currentCapacity = Int64(rowsHere) * Int64(sequenceLength)
         currentTokens = 0
         currentSources = Array(repeating: 0, count: sourceCount)
+        isOpen = true
+        guard writesFiles else { return }
         let name = shardName(index)
         current = try AtomicFileWriter(path: directory + "/" + name, hashing: true)
         try current!.write(NpyFormat.header(dtype: dtype, shape: [rowsHere, sequenceLength]))
     }
 
     private func closeShard(padding: Int) throws {
+        guard isOpen else { return }
+        isOpen = false
         guard let w = current else { return }
         let sha = try w.commit()!
         let name = shardName(shards.count)
@@ -141,17 +151,17 @@ final class ShardSetWriter {
     /// Pads the last row when asked and commits the open files.
     /// The shards written, the tail file (`tail: keep`) last.
     func finish() throws -> [BuildReport.ShardEntry] {
-        if tail == .pad, tailTokens > 0, let w = current {
+        if tail == .pad, tailTokens > 0, isOpen {
             let padCount = Int(currentCapacity - currentTokens)
             var pad: [UInt8] = []
             pad.reserveCapacity(padCount * padBytes.count)
             for _ in 0..<padCount { pad.append(contentsOf: padBytes) }
-            try w.write(pad)
+            try current?.write(pad)
             tokensPadded = Int64(padCount)
             currentTokens = currentCapacity
             try closeShard(padding: padCount)
         }
-        precondition(current == nil, "shard stream ended early")
+        precondition(!isOpen, "shard stream ended early")
         var all = shards
         if let t = tailWriter {
             let sha = try t.commit()!

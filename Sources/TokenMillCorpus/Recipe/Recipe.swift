@@ -31,6 +31,11 @@ public struct Recipe: Sendable {
     public var hasExplicitPhases: Bool
     /// Corpus-wide dedup across all sources (`dedup:`), after each source's filters.
     public var dedup: DedupSpec? = nil
+    /// With the `megatron` output: one sequence per document, or per packed window.
+    var megatronSequences: MegatronWriter.Mode = .document
+
+    /// What `outputs:` may list.
+    public static let outputFormats = ["npy", "megatron", "nanogpt"]
 
     /// `output_dir` resolved against the recipe's folder, with `.` and `..` folded.
     public var outputDirectory: String {
@@ -209,6 +214,7 @@ extension Recipe {
             ("target_total_tokens", .int(targetTotalTokens)),
             ("splits", .object(splits.map { ($0.name, .double($0.fraction)) })),
             ("outputs", .array(outputs.map { .string($0) })),
+        ] + (outputs.contains("megatron") ? [("megatron_sequences", JSONValue.string(megatronSequences.rawValue))] : []) + [
             ("sequences_per_shard", .int(Int64(sequencesPerShard))),
             ("tail", .string(tail.rawValue)),
             ("add_bos", .bool(addBOS)),

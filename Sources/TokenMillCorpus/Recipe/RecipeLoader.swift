@@ -12,7 +12,7 @@ public enum RecipeLoader {
 
     static let topKeys = ["name", "output_dir", "seed", "tokenizer", "sequence_length", "target_total_tokens",
                           "splits", "outputs", "sequences_per_shard", "tail", "add_bos", "pad_id", "strict",
-                          "rejects", "sources", "phases", "dedup", "description"]
+                          "rejects", "sources", "phases", "dedup", "description", "megatron_sequences"]
     static let sourceKeys = ["name", "paths", "path", "format", "text_field", "id_field", "text_mode", "weight",
                              "target_tokens", "max_records", "filters", "config_path", "description"]
     static let perSourceConfigKeys = ["name", "paths", "path", "format", "text_field", "id_field", "text_mode",
@@ -47,8 +47,15 @@ public enum RecipeLoader {
         guard sequenceLength >= 1 else { throw root.child("sequence_length")!.error("must be at least 1") }
         let splits = try parseSplits(root.child("splits"))
         let outputs = try root.child("outputs")?.stringList() ?? ["npy"]
-        for (i, o) in outputs.enumerated() where o != "npy" {
-            throw TokenMillError(.invalidConfiguration, "outputs[\(i)]: unknown output format '\(o)'; supported: npy")
+        for (i, o) in outputs.enumerated() where !Recipe.outputFormats.contains(o) {
+            throw TokenMillError(.invalidConfiguration, "outputs[\(i)]: unknown output format '\(o)'; supported: \(Recipe.outputFormats.joined(separator: ", "))")
+        }
+        guard !outputs.isEmpty, Set(outputs).count == outputs.count else {
+            throw TokenMillError(.invalidConfiguration, "outputs: list each format once, at least one (\(Recipe.outputFormats.joined(separator: ", ")))")
+        }
+        let megatronText = try root.child("megatron_sequences")?.string() ?? "document"
+        guard let megatronSequences = MegatronWriter.Mode(rawValue: megatronText) else {
+            throw root.child("megatron_sequences")!.error("'\(megatronText)' is not one of document, window")
         }
         let perShard = try root.child("sequences_per_shard").map { Int(try $0.int()) } ?? 4096
         guard perShard >= 1 else { throw root.child("sequences_per_shard")!.error("must be at least 1") }
@@ -117,6 +124,7 @@ public enum RecipeLoader {
                             sequencesPerShard: perShard, tail: tail, addBOS: addBOS, padID: padID, strict: strict,
                             writeRejects: rejects, sources: sources, phases: phases, hasExplicitPhases: hasPhases)
         recipe.dedup = try parseDedup(root.child("dedup"))
+        recipe.megatronSequences = megatronSequences
         return recipe
     }
 
