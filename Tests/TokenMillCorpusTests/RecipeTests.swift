@@ -32,6 +32,9 @@ import Testing
         ("output_dir: o\nsources: [{name: a, paths: [nowhere.jsonl], target_tokens: 5}]", "no such file or folder 'nowhere.jsonl'"),
         ("output_dir: o\nsequence_length: many\nsources: [{name: a, \(it), target_tokens: 5}]", "sequence_length: expected an integer, got the string 'many'"),
         ("output_dir: o\nsources: [{name: a, \(it), target_tokens: 5, filters: {min_char: 3}}]", "sources[0].filters.min_char: unknown key; did you mean 'min_chars'?"),
+        ("output_dir: o\noutputs: [npy, arrow]\nsources: [{name: a, \(it), target_tokens: 5}]", "outputs[1]: unknown output format 'arrow'; supported: npy, megatron, nanogpt"),
+        ("output_dir: o\noutputs: [megatron]\nmegatron_sequences: sentence\nsources: [{name: a, \(it), target_tokens: 5}]", "megatron_sequences: 'sentence' is not one of document, window"),
+        ("output_dir: o\nsources: [{name: a, \(it), format: arrow, target_tokens: 5}]", "'arrow' is not one of jsonl, text, parquet"),
     ])
     func validationErrorsNameTheKeyPath(_ yaml: String, _ expected: String) {
         let message = loadError(yaml)
