@@ -223,3 +223,46 @@ def test_corrupt_files_fail_with_a_clear_error(tmp_path):
     # but it never crashes the reader.
     out = subprocess.run([BIN, "parquet", "--no-checksums", str(tmp_path / "crc.parquet")], capture_output=True, text=True)
     assert out.returncode in (0, 4), out.stderr
+
+
+def test_build_from_a_hugging_face_snapshot(tmp_path):
+    """A snapshot as `huggingface-cli download` leaves it: README configs, sharded Parquet;
+    the text comes from a nested column (`translation.en`, `document.tokens.token`)."""
+    import numpy as np
+    snap = tmp_path / "snap"
+    (snap / "data").mkdir(parents=True)
+    (snap / "README.md").write_text("---\nconfigs:\n- config_name: pairs\n  data_files:\n  - split: train\n    path: data/train-*\n"
+                                    "  - split: validation\n    path: data/validation-*\n---\n# pairs\n")
+    rng = random.Random(3)
+    rows = {"train": [], "validation": []}
+    for split, n in (("train", 700), ("validation", 90)):
+        for i in range(n):
+            words = [rng.choice(["the", "cat", "sat", "on", "mat", "über", "naïve"]) for _ in range(rng.randrange(1, 12))]
+            rows[split].append({"id": f"{split}-{i}", "translation": {"en": " ".join(words), "de": "x"},
+                                "document": {"tokens": [{"token": w} for w in words]}})
+    schema = pa.schema([("id", pa.string()), ("translation", pa.struct([("en", pa.string()), ("de", pa.string())])),
+                        ("document", pa.struct([("tokens", pa.list_(pa.struct([("token", pa.string())])))]))])
+    for split, shards in (("train", 2), ("validation", 1)):
+        part = len(rows[split]) // shards
+        for k in range(shards):
+            chunk = rows[split][k * part:(k + 1) * part if k < shards - 1 else None]
+            pq.write_table(pa.Table.from_pylist(chunk, schema=schema), snap / "data" / f"{split}-{k:05d}-of-{shards:05d}.parquet",
+                           row_group_size=100)
+    for field in ("translation.en", "document.tokens.token"):
+        out = tmp_path / field.replace(".", "_")
+        recipe = tmp_path / f"{field}.yaml"
+        recipe.write_text(f"""
+output_dir: {out}
+sequence_length: 64
+tail: keep
+sources:
+  - {{name: pairs, hf_snapshot: snap, config: pairs, split: train, text_field: {field}, id_field: id, target_tokens: 1000000}}
+""")
+        result = subprocess.run([BIN, "build", str(recipe), "--quiet"], capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        stats = json.loads((out / "meta_stats.json").read_text())
+        assert stats["sources_breakdown"][0]["documents"] == 700  # the train split only
+        manifest = json.loads((out / "manifest.json").read_text())
+        stream = np.concatenate([np.load(out / s["path"]).reshape(-1) for s in manifest["shards"]])
+        docs = bytes(np.where(stream == 256, 0, stream).astype(np.uint8)).split(b"\x00")[:-1]
+        assert sorted(d.decode() for d in docs) == sorted(r["translation"]["en"] for r in rows["train"])

@@ -14,8 +14,8 @@ public enum RecipeLoader {
                           "splits", "outputs", "sequences_per_shard", "tail", "add_bos", "pad_id", "strict",
                           "rejects", "sources", "phases", "dedup", "description", "megatron_sequences"]
     static let sourceKeys = ["name", "paths", "path", "format", "text_field", "id_field", "text_mode", "weight",
-                             "target_tokens", "max_records", "filters", "config_path", "description"]
-    static let perSourceConfigKeys = ["name", "paths", "path", "format", "text_field", "id_field", "text_mode",
+                             "target_tokens", "max_records", "filters", "config_path", "description", "hf_snapshot", "config", "split"]
+    static let perSourceConfigKeys = ["name", "paths", "path", "format", "text_field", "id_field", "text_mode", "hf_snapshot", "config", "split",
                                       "max_records", "filters", "description"]
 
     public static func load(file: String) throws -> Recipe {
@@ -178,11 +178,26 @@ public enum RecipeLoader {
             try fields.checkKeys(perSourceConfigKeys)
             pathBase = directory(of: file)
         }
-        guard let pathsNode = fields.child("paths") ?? fields.child("path") else {
-            throw fields.error("missing 'paths' (files, folders or globs to read)")
+        let paths: [String]
+        if let snapshot = fields.child("hf_snapshot") {
+            // A Hugging Face dataset snapshot: the split's files, found by the hub's conventions.
+            guard fields.child("paths") == nil && fields.child("path") == nil else { throw snapshot.error("give hf_snapshot or paths, not both") }
+            let rel = try snapshot.string()
+            let dir = rel.hasPrefix("/") || pathBase.isEmpty ? rel : pathBase + "/" + rel
+            guard PathResolver.isDirectory(dir) else { throw snapshot.error("no such folder '\(rel)'") }
+            do {
+                paths = try HFSnapshot.files(in: dir, config: try fields.child("config")?.string(), split: try fields.child("split")?.string() ?? "train")
+            } catch let e as TokenMillError {
+                throw snapshot.error(e.message)
+            }
+        } else {
+            if let c = fields.child("config") ?? fields.child("split") { throw c.error("config and split go with hf_snapshot") }
+            guard let pathsNode = fields.child("paths") ?? fields.child("path") else {
+                throw fields.error("missing 'paths' (files, folders or globs to read), or hf_snapshot")
+            }
+            paths = try pathsNode.stringList()
+            _ = try PathResolver.resolve(paths, baseDirectory: pathBase, keyPath: pathsNode.path)  // fail early on a missing input
         }
-        let paths = try pathsNode.stringList()
-        _ = try PathResolver.resolve(paths, baseDirectory: pathBase, keyPath: pathsNode.path)  // fail early on a missing input
         let formatText = try fields.child("format")?.string() ?? inferFormat(paths)
         guard let format = ReaderSpec.Format(rawValue: formatText == "json" ? "jsonl" : formatText) else {
             throw fields.child("format")!.error("'\(formatText)' is not one of jsonl, text, parquet")
