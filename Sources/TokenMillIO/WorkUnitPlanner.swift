@@ -24,7 +24,7 @@ public enum WorkUnitPlanner {
                 var row = 1
                 for g in 0..<parquet.rowGroupCount {
                     units.append(WorkUnit(path: file.path, displayPath: file.display, compression: .none, start: Int64(g), end: Int64(g + 1), firstLine: row))
-                    row += parquet.rows(inRowGroup: g)
+                    row &+= parquet.rows(inRowGroup: g)
                 }
                 continue
             }

@@ -77,8 +77,12 @@ struct ParquetColumnReader {
 
     func read(location: inout ParquetLocation) throws -> ParquetColumnData {
         let start = Int(meta.dictionaryPageOffset.map { $0 > 0 && $0 < meta.dataPageOffset ? $0 : meta.dataPageOffset } ?? meta.dataPageOffset)
+        guard start >= 4, start <= file.count, meta.totalCompressedSize >= 0, meta.totalCompressedSize <= Int64(file.count),
+              meta.numValues >= 0, meta.numValues <= Int64(Int32.max) * 64 else {
+            throw ParquetDecoding.Failure(what: "column chunk at byte \(start) of \(meta.totalCompressedSize) bytes, \(meta.numValues) values, does not fit the file's \(file.count) bytes")
+        }
         let end = start + Int(meta.totalCompressedSize)
-        guard start >= 4, meta.totalCompressedSize >= 0, end <= file.count - 8 else {
+        guard end <= file.count - 8 else {
             throw ParquetDecoding.Failure(what: "column chunk at bytes \(start)..<\(end) lies outside the file's \(file.count) bytes")
         }
         var pos = start
@@ -98,6 +102,10 @@ struct ParquetColumnReader {
             }
             let bodyStart = thrift.position
             let compressed = Int(header.compressedSize), uncompressed = Int(header.uncompressedSize)
+            guard header.numValues >= 0, header.numNulls >= 0, header.numNulls <= header.numValues else {
+                throw ParquetDecoding.Failure(what: "page header with \(header.numValues) values and \(header.numNulls) nulls")
+            }
+            guard uncompressed <= 1 << 30 else { throw ParquetDecoding.Failure(what: "page of \(uncompressed) bytes uncompressed (more than 1 GiB)") }
             guard compressed >= 0, uncompressed >= 0, bodyStart + compressed <= end else {
                 throw ParquetDecoding.Failure(what: "page of \(compressed) bytes at byte \(bodyStart) runs past the column chunk's end (byte \(end))")
             }
@@ -307,6 +315,7 @@ struct ParquetColumnReader {
             case .fixedLenByteArray: width = leaf.typeLength
             default: throw ParquetDecoding.Failure(what: "BYTE_STREAM_SPLIT for a \(leaf.type) column")
             }
+            guard width > 0 else { throw ParquetDecoding.Failure(what: "BYTE_STREAM_SPLIT with width \(width)") }
             guard q + width * count <= p.count else { throw ParquetDecoding.Failure(what: "BYTE_STREAM_SPLIT data past the end of the page") }
             // The streams span the whole page's values; `count` is all of them.
             let n = (p.count - q) / width

@@ -77,6 +77,7 @@ enum ParquetDecoding {
         while out.count < count {
             guard pos < end else { throw Failure(what: "RLE/bit-packed data ends after \(out.count) of \(count) values") }
             let header = try varint(limited, &pos)
+            guard header >> 1 <= UInt64(Int32.max) else { throw Failure(what: "RLE/bit-packed run header \(header) out of range") }
             if header & 1 == 0 {
                 let run = Int(header >> 1)
                 guard pos + valueBytes <= end else { throw Failure(what: "RLE run value past the end") }
@@ -88,22 +89,23 @@ enum ParquetDecoding {
             } else {
                 let groups = Int(header >> 1)
                 guard groups > 0 else { continue }
-                let n = groups * 8
-                let take = min(n, count - out.count)
-                let before = out.count
+                let bytes = groups * width  // 8 values of `width` bits per group
+                guard bytes <= end - pos else { throw Failure(what: "bit-packed run of \(groups) groups past the end") }
+                let take = min(groups * 8, count - out.count)
                 var q = pos
-                try unpack(limited, &q, width: width, count: n, into: &out)
-                out.removeLast(out.count - before - take)
-                pos = q
+                try unpack(limited, &q, width: width, count: take, into: &out)
+                pos += bytes
             }
         }
     }
 
     /// DELTA_BINARY_PACKED: `count` integers (all of them if nil), wrapping at `bits` (32 or 64).
     static func deltaBinaryPacked(_ p: UnsafeRawBufferPointer, _ pos: inout Int, bits: Int, into out: inout [Int64]) throws {
-        let blockSize = Int(try varint(p, &pos))
-        let miniblocks = Int(try varint(p, &pos))
-        let total = Int(try varint(p, &pos))
+        let rawBlock = try varint(p, &pos), rawMini = try varint(p, &pos), rawTotal = try varint(p, &pos)
+        guard rawBlock <= 1 << 20, rawMini <= 1 << 10, rawTotal <= UInt64(Int32.max) else {
+            throw Failure(what: "DELTA_BINARY_PACKED header out of range (block \(rawBlock), miniblocks \(rawMini), values \(rawTotal))")
+        }
+        let blockSize = Int(rawBlock), miniblocks = Int(rawMini), total = Int(rawTotal)
         var value = try zigzag(p, &pos)
         guard blockSize > 0, blockSize % 128 == 0, miniblocks > 0, blockSize % miniblocks == 0, (blockSize / miniblocks) % 32 == 0 else {
             throw Failure(what: "DELTA_BINARY_PACKED header: block \(blockSize), miniblocks \(miniblocks)")

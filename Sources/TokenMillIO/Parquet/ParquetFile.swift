@@ -22,26 +22,56 @@ public final class ParquetFile: @unchecked Sendable {
     public var rowGroupCount: Int { metadata.rowGroups.count }
     public var rowCount: Int64 { metadata.numRows }
 
+    /// The file's bytes: memory-mapped, or owned (`init(bytes:)`).
+    private let mapped: Bool
+
     public init(path: String) throws {
-        self.path = path
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw TokenMillError(.io, "\(path): cannot open (\(String(cString: strerror(errno))))") }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw TokenMillError(.io, "\(path): cannot stat") }
         let size = Int(st.st_size)
-        self.size = size
         guard size >= 12 else {
             throw TokenMillError(.corruptInput, "\(path): not a Parquet file (\(size) bytes; a Parquet file has at least 12)")
         }
         guard let m = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), m != MAP_FAILED else {
             throw TokenMillError(.io, "\(path): cannot map (\(String(cString: strerror(errno))))")
         }
-        let bytes = UnsafeRawBufferPointer(start: m, count: size)
-        func corrupt(_ what: String) -> TokenMillError {
+        do {
+            (metadata, schema) = try Self.footer(UnsafeRawBufferPointer(start: m, count: size), path: path)
+        } catch {
             munmap(m, size)
-            return TokenMillError(.corruptInput, "\(path): \(what)")
+            throw error
         }
+        self.path = path
+        self.size = size
+        base = m
+        mapped = true
+    }
+
+    /// A file held in memory (`path` only names it in errors).
+    public init(bytes: [UInt8], path: String = "parquet") throws {
+        guard bytes.count >= 12 else {
+            throw TokenMillError(.corruptInput, "\(path): not a Parquet file (\(bytes.count) bytes; a Parquet file has at least 12)")
+        }
+        let m = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 16)
+        bytes.withUnsafeBytes { m.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+        do {
+            (metadata, schema) = try Self.footer(UnsafeRawBufferPointer(start: m, count: bytes.count), path: path)
+        } catch {
+            m.deallocate()
+            throw error
+        }
+        self.path = path
+        size = bytes.count
+        base = m
+        mapped = false
+    }
+
+    private static func footer(_ bytes: UnsafeRawBufferPointer, path: String) throws -> (ParquetFileMetaData, ParquetSchema) {
+        func corrupt(_ what: String) -> TokenMillError { TokenMillError(.corruptInput, "\(path): \(what)") }
+        let size = bytes.count
         let magic = Array("PAR1".utf8)
         guard Array(bytes[0..<4]) == magic else { throw corrupt("bad magic at the start (not a Parquet file)") }
         guard Array(bytes[(size - 4)..<size]) == magic else {
@@ -54,17 +84,17 @@ public final class ParquetFile: @unchecked Sendable {
         do { meta = try reader.fileMetaData() } catch let f as ThriftCompactReader.Failure {
             throw corrupt("footer: \(f.description)")
         }
+        let schema: ParquetSchema
         do { schema = try ParquetSchema(meta.schema) } catch let f as ParquetDecoding.Failure {
             throw corrupt("schema: \(f.what)")
         }
         for (g, group) in meta.rowGroups.enumerated() where group.columns.count != schema.leaves.count {
             throw corrupt("row group \(g) has \(group.columns.count) column chunks for \(schema.leaves.count) leaf columns")
         }
-        metadata = meta
-        base = m
+        return (meta, schema)
     }
 
-    deinit { munmap(base, size) }
+    deinit { if mapped { munmap(base, size) } else { base.deallocate() } }
 
     /// Rows in row group `g`.
     public func rows(inRowGroup g: Int) -> Int { Int(metadata.rowGroups[g].numRows) }

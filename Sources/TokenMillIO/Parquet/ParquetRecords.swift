@@ -16,6 +16,12 @@ public enum ParquetRecords {
         let value = valueReader(data.values, leaf: leaf, convertedType: bytesAsText ? 0 : leaf.convertedType)
         let n = data.definitionLevels?.count ?? data.repetitionLevels?.count ?? data.values.count
         let defs = data.definitionLevels, reps = data.repetitionLevels
+        if let defs, let reps, defs.count != reps.count {
+            throw ParquetDecoding.Failure(what: "\(defs.count) definition levels but \(reps.count) repetition levels")
+        }
+        guard defs != nil || reps != nil || n == rows else {
+            throw ParquetDecoding.Failure(what: "\(n) values for \(rows) rows")
+        }
         // Per node on the path: its definition and repetition levels.
         var defAt: [Int] = [], repAt: [Int] = []
         var d = 0, r = 0
@@ -28,7 +34,7 @@ public enum ParquetRecords {
         let depth = leaf.repetitions.count
         var slot = 0, next = 0
         var out: [JSONValue] = []
-        out.reserveCapacity(rows)
+        out.reserveCapacity(min(rows, n))
 
         func build(_ i: Int) throws -> JSONValue {
             let level = defs.map { Int($0[slot]) } ?? leaf.maxDefinition

@@ -51,6 +51,9 @@ public struct ParquetSchema: Sendable {
             guard n >= 0, n <= elements.count else { throw ParquetDecoding.Failure(what: "schema element \(e.name) claims \(n) children") }
             for _ in 0..<n { children.append(try build(depth: depth + 1)) }
             if n == 0 && e.type == nil { throw ParquetDecoding.Failure(what: "schema element \(e.name) has neither a type nor children") }
+            if n == 0 && e.type == .fixedLenByteArray && (e.typeLength ?? 0) <= 0 {
+                throw ParquetDecoding.Failure(what: "FIXED_LEN_BYTE_ARRAY column \(e.name) without a positive type_length")
+            }
             return Node(name: e.name, repetition: e.repetition ?? .required, type: n == 0 ? e.type : nil,
                         typeLength: Int(e.typeLength ?? 0), convertedType: e.convertedType, children: children)
         }

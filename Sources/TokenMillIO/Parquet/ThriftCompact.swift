@@ -64,8 +64,15 @@ struct ThriftCompactReader {
         return Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self)))
     }
 
+    /// A length or count: a varint that must fit the rest of the buffer's order of magnitude.
+    mutating func size() throws -> Int {
+        let v = try varint()
+        guard v <= UInt64(Int32.max) else { throw fail("size \(v) out of range") }
+        return Int(v)
+    }
+
     mutating func binary() throws -> [UInt8] {
-        let n = Int(try varint())
+        let n = try size()
         guard n >= 0, position + n <= bytes.count else { throw fail("binary of \(n) bytes past the end") }
         defer { position += n }
         return Array(bytes[position..<(position + n)])
@@ -99,7 +106,7 @@ struct ThriftCompactReader {
     mutating func listHeader() throws -> (count: Int, type: FieldType) {
         let b = try byte()
         var count = Int(b >> 4)
-        if count == 15 { count = Int(try varint()) }
+        if count == 15 { count = try size() }
         guard let type = FieldType(rawValue: b & 0x0F) else { throw fail("unknown element type \(b & 0x0F)") }
         guard count >= 0, count <= bytes.count - position + 1 || type == .boolTrue || type == .boolFalse else {
             throw fail("list of \(count) elements past the end")
@@ -138,7 +145,7 @@ struct ThriftCompactReader {
             guard position + 8 <= bytes.count else { throw fail("unexpected end") }
             position += 8
         case .binary:
-            let n = Int(try varint())
+            let n = try size()
             guard n >= 0, position + n <= bytes.count else { throw fail("binary of \(n) bytes past the end") }
             position += n
         case .list, .set:
@@ -147,7 +154,7 @@ struct ThriftCompactReader {
                 if element == .boolTrue || element == .boolFalse { _ = try byte() } else { try skip(element, depth: depth + 1) }
             }
         case .map:
-            let count = Int(try varint())
+            let count = try size()
             if count > 0 {
                 let kv = try byte()
                 guard let k = FieldType(rawValue: kv >> 4), let v = FieldType(rawValue: kv & 0x0F) else { throw fail("bad map types") }
