@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "tokenmill", targets: ["tokenmill"]),
         .library(name: "TokenMillCorpus", targets: ["TokenMillCorpus"]),
         .library(name: "TokenMillTokenizers", targets: ["TokenMillTokenizers"]),
+        .library(name: "TokenMillIO", targets: ["TokenMillIO"]),
     ],
     dependencies: [
         // Command-line parsing for the `tokenmill` tool only (TokenMillCLI).
