@@ -102,7 +102,7 @@ struct ParquetColumnReader {
             }
             let bodyStart = thrift.position
             let compressed = Int(header.compressedSize), uncompressed = Int(header.uncompressedSize)
-            guard header.numValues >= 0, header.numNulls >= 0, header.numNulls <= header.numValues else {
+            guard header.numValues >= 0, header.numValues <= ParquetColumnReader.maxPageValues, header.numNulls >= 0, header.numNulls <= header.numValues else {
                 throw ParquetDecoding.Failure(what: "page header with \(header.numValues) values and \(header.numNulls) nulls")
             }
             guard uncompressed <= 1 << 30 else { throw ParquetDecoding.Failure(what: "page of \(uncompressed) bytes uncompressed (more than 1 GiB)") }
@@ -186,6 +186,10 @@ struct ParquetColumnReader {
         }
         return ParquetColumnData(definitionLevels: defs, repetitionLevels: reps, values: values)
     }
+
+    /// More values in one page is taken for a corrupt header (writers cut pages at about 1 MB
+    /// or 20,000 rows).
+    static let maxPageValues: Int32 = 1 << 24
 
     static func bitWidth(_ max: Int) -> Int { max == 0 ? 0 : (Int.bitWidth - max.leadingZeroBitCount) }
 
@@ -281,7 +285,7 @@ struct ParquetColumnReader {
             guard prefixes.count >= count, suffixes.count >= count else { throw ParquetDecoding.Failure(what: "DELTA_BYTE_ARRAY lengths short") }
             var previous: [UInt8] = []
             var decoded: [[UInt8]] = []
-            decoded.reserveCapacity(count)
+            decoded.reserveCapacity(min(count, 1 << 16))
             for i in 0..<count {
                 let pre = Int(prefixes[i]), suf = Int(suffixes[i])
                 guard pre >= 0, pre <= previous.count, suf >= 0, q + suf <= p.count else {
@@ -374,7 +378,7 @@ struct ParquetColumnReader {
             out = .double(v)
         case .bytes(var v):
             out = .boolean([])  // release the storage so `v` is uniquely referenced
-            v.offsets.reserveCapacity(v.offsets.count + count)
+            v.offsets.reserveCapacity(v.offsets.count + min(count, (p.count - q) / 4 + 1))
             for _ in 0..<count {
                 try need(4)
                 let n = Int(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: q, as: UInt32.self)))
@@ -430,6 +434,7 @@ struct ParquetColumnReader {
             out = .boolean([])
             var total = 0
             for i in indices { total += d.offsets[Int(i) + 1] - d.offsets[Int(i)] }
+            guard total <= 1 << 31 else { throw ParquetDecoding.Failure(what: "dictionary page expands to \(total) bytes (more than 2 GiB)") }
             v.data.reserveCapacity(v.data.count + total)
             v.offsets.reserveCapacity(v.offsets.count + indices.count)
             d.data.withUnsafeBufferPointer { src in

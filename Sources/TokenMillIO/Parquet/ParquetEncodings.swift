@@ -71,7 +71,7 @@ enum ParquetDecoding {
     static func rleHybrid(_ p: UnsafeRawBufferPointer, _ pos: inout Int, end: Int, width: Int, count: Int, into out: inout [UInt64]) throws {
         guard width >= 0 && width <= 64 else { throw Failure(what: "bit width \(width)") }
         out.removeAll(keepingCapacity: true)
-        out.reserveCapacity(count)
+        out.reserveCapacity(min(count, 1 << 16))
         let limited = UnsafeRawBufferPointer(rebasing: p[0..<end])
         let valueBytes = (width + 7) / 8
         while out.count < count {
@@ -112,7 +112,7 @@ enum ParquetDecoding {
         }
         guard total >= 0, total <= p.count * 64 + 1 else { throw Failure(what: "DELTA_BINARY_PACKED: \(total) values cannot fit") }
         out.removeAll(keepingCapacity: true)
-        out.reserveCapacity(total)
+        out.reserveCapacity(min(total, 1 << 16))
         if total == 0 { return }
         out.append(value)
         let perMiniblock = blockSize / miniblocks
