@@ -65,6 +65,9 @@ def main():
         for name, ts in times.items():
             m = statistics.median(ts)
             print(f"| {codec} ({mb:.0f} MB) | {name} | {m:.3f} | {size / 1e6 / m:.0f} | {base / m:.2f}× |")
+        one, two = statistics.median(times["tokenmill 1 job"]), statistics.median(times["tokenmill 2 jobs"])
+        pairs = sorted(a / b for a, b in zip(times["tokenmill 1 job"], times["tokenmill 2 jobs"]))
+        print(f"| {codec} | 2 jobs vs 1 job | | | {one / two:.2f}× (by medians; per-round ratios {pairs[0]:.2f}–{pairs[-1]:.2f}) |")
 
 
 if __name__ == "__main__":

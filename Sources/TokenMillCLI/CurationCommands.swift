@@ -353,8 +353,9 @@ struct ParquetCommand: ParsableCommand {
             var counts = [(values: Int, bytes: Int, error: (any Error)?)](repeating: (0, 0, nil), count: groups)
             counts.withUnsafeMutableBufferPointer { out in
                 nonisolated(unsafe) let out = out
-                DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, groups))) { worker in
-                    for g in stride(from: worker, to: groups, by: max(1, min(jobs, groups))) {
+                let next = ManagedAtomicCounter()
+                DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, groups))) { _ in
+                    while case let g = next.take(), g < groups {
                         do {
                             for c in wanted {
                                 let data = try parquet.column(c, rowGroup: g)
@@ -390,5 +391,17 @@ struct ParquetCommand: ParsableCommand {
             }
             FileHandle.standardOutput.write(Data(text.utf8))
         }
+    }
+}
+
+/// Hands out 0, 1, 2… to threads that take the next row group when they are free.
+final class ManagedAtomicCounter: @unchecked Sendable {
+    private var value = 0
+    private let lock = NSLock()
+    func take() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value - 1
     }
 }

@@ -1,7 +1,14 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import TokenMillCore
 import TokenMillCorpus
+
+#if canImport(Glibc)
+@_silgen_name("mallopt") func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif
 
 /// `tokenmill`: the command-line tool.
 public struct TokenMillCommand: ParsableCommand {
@@ -15,6 +22,12 @@ public struct TokenMillCommand: ParsableCommand {
 
     /// Runs the tool, mapping `TokenMillError` codes to exit codes and printing one clear line.
     public static func main() {
+        #if canImport(Glibc)
+        // Keep freed buffers of up to 32 MiB (row groups, spill chunks) in the heap for reuse,
+        // instead of glibc handing each back to the kernel and faulting it in again.
+        _ = glibcMallopt(-3, 32 << 20)   // M_MMAP_THRESHOLD
+        _ = glibcMallopt(-1, 256 << 20)  // M_TRIM_THRESHOLD
+        #endif
         do {
             var command = try parseAsRoot()
             try command.run()

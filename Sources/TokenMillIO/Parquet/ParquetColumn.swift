@@ -88,6 +88,14 @@ struct ParquetColumnReader {
         var pos = start
         var dictionary: ParquetValues?
         var values = ParquetValues.empty(leaf.type, width: leaf.typeLength)
+        if leaf.type == .byteArray {
+            // Room for the chunk's bytes up front (bounded: the header may lie), so that the
+            // values are not copied again and again as pages arrive.
+            var arrays = ParquetByteArrays()
+            arrays.data.reserveCapacity(Int(min(meta.totalUncompressedSize, meta.totalCompressedSize * 32, 1 << 31)))
+            arrays.offsets.reserveCapacity(Int(min(meta.numValues, Int64(meta.totalCompressedSize) * 8, 1 << 26)) + 1)
+            values = .bytes(arrays)
+        }
         var defs: [UInt16]? = leaf.maxDefinition > 0 ? [] : nil
         var reps: [UInt16]? = leaf.maxRepetition > 0 ? [] : nil
         var slots = 0
