@@ -156,3 +156,38 @@ def test_megatron_windows_and_megatron_alone(tmp_path):
         texts = source_texts()
         assert docs[-1] == b""
         assert sum(d not in texts for d in docs[:-1]) <= 2 and all(any(t.startswith(d) for t in texts) for d in docs[:-1])
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "jsonl.gz", "jsonl.zst"])
+def test_jsonl_output_holds_the_cleaned_documents_in_packing_order(tmp_path, fmt):
+    import io
+
+    import zstandard
+    out = build(tmp_path, f"[npy, {fmt}]")
+    manifest = json.loads((out / "manifest.json").read_text())
+    files = {f["path"]: f for f in manifest["files"]}
+    texts = source_texts()
+    for split in ("train", "val"):
+        name = f"jsonl/{split}.{fmt}"
+        raw = (out / name).read_bytes()
+        assert hashlib.sha256(raw).hexdigest() == files[name]["sha256"]
+        if fmt.endswith(".gz"):
+            raw = gzip.decompress(raw)
+        elif fmt.endswith(".zst"):
+            raw = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(raw)).read()
+        records = [json.loads(l) for l in raw.decode().splitlines()]
+        assert all(r["source"] in ("en", "it") and r["text"].encode() in texts for r in records)
+        # The token stream is these texts, in this order, each + EOS (the truncated one cut short).
+        stream = npy_stream(out, split)
+        docs = bytes(np.where(stream == EOS, 0, stream).astype(np.uint8)).split(b"\x00")[:-1]
+        assert len(docs) == len(records)
+        for d, r in zip(docs, records):
+            if r.get("truncated"):
+                assert r["text"].encode().startswith(d)
+            else:
+                assert d == r["text"].encode()
+    if fmt == "jsonl.zst":  # same recipe, same compressed bytes
+        (tmp_path / "again").mkdir()
+        again = build(tmp_path / "again", f"[npy, {fmt}]")
+        for split in ("train", "val"):
+            assert (again / f"jsonl/{split}.{fmt}").read_bytes() == (out / f"jsonl/{split}.{fmt}").read_bytes()

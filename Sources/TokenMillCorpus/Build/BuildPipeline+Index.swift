@@ -20,7 +20,8 @@ extension BuildPipeline {
         let indexers = recipe.sources.map { source in
             UnitIndexer(source: source, tokenizer: tokenizer, dtype: dtype,
                         orderSeed: StableHash.combine(recipe.seed, StableHash.xxh64(source.name)),
-                        writeRejects: recipe.writeRejects, dedup: recipe.dedup)
+                        writeRejects: recipe.writeRejects, dedup: recipe.dedup,
+                        keepTexts: recipe.outputs.contains { $0.hasPrefix("jsonl") })
         }
         let next = Atomic<Int>(0)
         let firstError = Mutex<(index: Int, error: Error)?>(nil)

@@ -14,6 +14,8 @@ extension BuildPipeline {
         -> ([BuildReport.SplitReport], [BuildReport.ShardEntry], [WrittenFile])
     {
         var streamFiles: [WrittenFile] = []
+        let jsonlFormat = recipe.outputs.first { $0.hasPrefix("jsonl") }
+        let texts = try jsonlFormat.map { _ in try TextSpill.Reader(bases: (0..<unitSources.count).map { unitBase($0) }) }
         let spill = try SpillReader(paths: (0..<unitSources.count).map { unitBase($0) + ".tok" }, dtype: dtype)
         let sourceCount = recipe.sources.count
         var splitReports: [BuildReport.SplitReport] = []
@@ -48,6 +50,9 @@ extension BuildPipeline {
                     ? try MegatronWriter(directory: directory, relativeDirectory: prefix, split: split.name, vocabularySize: tokenizer.vocabularySize,
                                          mode: recipe.megatronSequences, sequenceLength: recipe.sequenceLength, tail: recipe.tail, padID: padID)
                     : nil
+                let jsonl = try jsonlFormat.map {
+                    try JSONLDocumentWriter(directory: directory, relativeDirectory: prefix, split: split.name, format: $0)
+                }
                 let nano = recipe.outputs.contains("nanogpt")
                     ? try NanoGPTWriter(directory: directory, relativeDirectory: prefix, split: split.name, vocabularySize: tokenizer.vocabularySize)
                     : nil
@@ -76,12 +81,17 @@ extension BuildPipeline {
                     try writer.write(buffer, source: best)
                     try megatron?.document(buffer, dtype: dtype)
                     try nano?.document(buffer, dtype: dtype)
+                    if let jsonl, let texts {
+                        let d = try texts.document(unit: Int(doc.unit), tokenOffset: doc.tokenOffset)
+                        try jsonl.document(id: d.id, source: recipe.sources[best].name, text: d.text, truncated: doc.truncated)
+                    }
                     emitted[best] += doc.cost
                     documents += 1
                     options.progress.addDocuments(1, tokens: Int(doc.cost))
                 }
                 shardEntries += try writer.finish()
                 if let megatron { streamFiles += try megatron.finish() }
+                if let jsonl { streamFiles.append(try jsonl.finish()) }
                 if let nano {
                     nanoWriters.append(nano)
                     nanoFiles.append(try nano.finish())

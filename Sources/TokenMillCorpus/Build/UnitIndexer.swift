@@ -51,6 +51,8 @@ struct UnitIndexer {
     let writeRejects: Bool
     /// Corpus-wide dedup: each kept document's keys go to `uNNNNN.dedup` (see `DedupKeys`).
     var dedup: DedupSpec? = nil
+    /// The `jsonl` output: each kept document's id and cleaned text go to `uNNNNN.text` (`TextSpill`).
+    var keepTexts = false
 
     /// A document holding a special token that the tokenizer refuses in plain text.
     static let disallowedSpecial = DropReason("disallowed_special_token")
@@ -75,6 +77,9 @@ struct UnitIndexer {
         let encoder = tokenizer.makeEncoder()
         let dedupWriter = try dedup.map { _ in try AtomicFileWriter(path: base + ".dedup") }
         let hasher = dedup?.minhash.map { MinHasher($0) }
+        let textWriter = keepTexts ? try AtomicFileWriter(path: base + ".text") : nil
+        let textIndexWriter = keepTexts ? try AtomicFileWriter(path: base + ".textidx") : nil
+        var textBytes: [UInt8] = []
         var dedupBytes: [UInt8] = []
 
         let stats = try reader.read(unit, onDocument: { original in
@@ -129,6 +134,12 @@ struct UnitIndexer {
                 DedupKeys.append(line: doc.line, text: doc.text, spec: dedup, hasher: hasher, to: &dedupBytes)
                 try dedupWriter.write(dedupBytes)
             }
+            if let textWriter, let textIndexWriter {
+                try textIndexWriter.write(TextSpill.index(tokenOffset: tokenOffset, byteOffset: UInt64(textWriter.bytesWritten)))
+                textBytes.removeAll(keepingCapacity: true)
+                TextSpill.append(id: doc.id, text: doc.text, to: &textBytes)
+                try textWriter.write(textBytes)
+            }
             tokenOffset += UInt64(ids.count)
             row += 1
             progress?.addDocuments(1, tokens: ids.count)
@@ -145,6 +156,8 @@ struct UnitIndexer {
         try tokWriter.commit()
         try docWriter.commit()
         try dedupWriter?.commit()
+        try textWriter?.commit()
+        try textIndexWriter?.commit()
         try rejectWriter.commit()
         var result = Result(read: stats, filtered: filtered, documents: Int(row), tokens: Int64(tokenOffset), rejects: rejects)
         result.stageDrops = stageDrops

@@ -176,3 +176,30 @@ final class NanoGPTWriter {
         ])
     }
 }
+
+/// The cleaned documents of a split as JSONL (`jsonl/SPLIT.jsonl`, `.jsonl.gz` or `.jsonl.zst`),
+/// in packing order: `{"id", "source", "text"}`, the text after normalization and filters
+/// (whole, also for the document cut at a budget, which is marked `"truncated": true`).
+final class JSONLDocumentWriter {
+    let relativePath: String
+    private let writer: CompressingWriter
+
+    init(directory: String, relativeDirectory: String, split: String, format: String) throws {
+        try FileManager.default.createDirectory(atPath: directory + "/jsonl", withIntermediateDirectories: true)
+        let compression: Compression = format.hasSuffix(".gz") ? .gzip : format.hasSuffix(".zst") ? .zstd : .none
+        let name = "jsonl/\(split).jsonl" + (compression == .gzip ? ".gz" : compression == .zstd ? ".zst" : "")
+        relativePath = relativeDirectory + name
+        writer = try CompressingWriter(path: directory + "/" + name, compression: compression)
+    }
+
+    func document(id: String, source: String, text: [UInt8], truncated: Bool) throws {
+        var pairs: [(String, JSONValue)] = [("id", .string(id)), ("source", .string(source)), ("text", .string(String(decoding: text, as: UTF8.self)))]
+        if truncated { pairs.append(("truncated", .bool(true))) }
+        try writer.write(JSONValue.object(pairs).serialized(pretty: false, trailingNewline: false) + "\n")
+    }
+
+    func finish() throws -> WrittenFile {
+        let sha = try writer.commit()
+        return WrittenFile(path: relativePath, sha256: sha, bytes: writer.bytesWritten)
+    }
+}

@@ -35,7 +35,7 @@ public struct Recipe: Sendable {
     var megatronSequences: MegatronWriter.Mode = .document
 
     /// What `outputs:` may list.
-    public static let outputFormats = ["npy", "megatron", "nanogpt"]
+    public static let outputFormats = ["npy", "megatron", "nanogpt", "jsonl", "jsonl.gz", "jsonl.zst"]
 
     /// `output_dir` resolved against the recipe's folder, with `.` and `..` folded.
     public var outputDirectory: String {

@@ -50,6 +50,9 @@ public enum RecipeLoader {
         for (i, o) in outputs.enumerated() where !Recipe.outputFormats.contains(o) {
             throw TokenMillError(.invalidConfiguration, "outputs[\(i)]: unknown output format '\(o)'; supported: \(Recipe.outputFormats.joined(separator: ", "))")
         }
+        guard outputs.filter({ $0.hasPrefix("jsonl") }).count <= 1 else {
+            throw TokenMillError(.invalidConfiguration, "outputs: one of jsonl, jsonl.gz, jsonl.zst")
+        }
         guard !outputs.isEmpty, Set(outputs).count == outputs.count else {
             throw TokenMillError(.invalidConfiguration, "outputs: list each format once, at least one (\(Recipe.outputFormats.joined(separator: ", ")))")
         }
