@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import TokenMillCore
+import TokenMillIO
+
+struct ParquetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "parquet",
+        abstract: "Print a Parquet file's schema, or its rows as JSONL: one member per leaf column, keyed by its dotted path.")
+
+    @Argument(help: "A Parquet file.") var file: String
+    @Option(help: "Only these columns (comma-separated dotted paths; list wrappers may be left out).") var columns: String?
+    @Flag(help: "Print the leaf columns with their type and levels instead.") var schema = false
+    @Flag(name: .customLong("no-checksums"), help: "Do not verify page CRCs.") var noChecksums = false
+    @Flag(help: "Only decode the columns and print rows, values and value bytes as JSON (a benchmark).") var stats = false
+    @Option(help: "With --stats: threads, one row group at a time each.") var jobs: Int = 1
+
+    func run() throws {
+        let parquet = try ParquetFile(path: file)
+        parquet.verifyChecksums = !noChecksums
+        if stats {
+            let wanted = try columns.map { try $0.split(separator: ",").map { try parquet.leafIndex(String($0)) } } ?? Array(parquet.schema.leaves.indices)
+            let groups = parquet.rowGroupCount
+            var counts = [(values: Int, bytes: Int, error: (any Error)?)](repeating: (0, 0, nil), count: groups)
+            counts.withUnsafeMutableBufferPointer { out in
+                nonisolated(unsafe) let out = out
+                let next = ManagedAtomicCounter()
+                DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, groups))) { _ in
+                    while case let g = next.take(), g < groups {
+                        do {
+                            for c in wanted {
+                                let data = try parquet.column(c, rowGroup: g)
+                                out[g].values += data.values.count
+                                if case .bytes(let b) = data.values { out[g].bytes += b.data.count }
+                            }
+                        } catch {
+                            out[g].error = error
+                        }
+                    }
+                }
+            }
+            if let failure = counts.lazy.compactMap(\.error).first { throw failure }
+            print(JSONValue.object([("rows", .int(parquet.rowCount)), ("row_groups", .int(Int64(groups))),
+                                    ("values", .int(Int64(counts.reduce(0) { $0 + $1.values }))),
+                                    ("bytes", .int(Int64(counts.reduce(0) { $0 + $1.bytes })))]).serialized(pretty: false))
+            return
+        }
+        if schema {
+            for l in parquet.schema.leaves {
+                print("\(l.dottedPath)\t\(l.type)\tmax_definition=\(l.maxDefinition)\tmax_repetition=\(l.maxRepetition)")
+            }
+            print("rows: \(parquet.rowCount), row groups: \(parquet.rowGroupCount)")
+            return
+        }
+        let wanted = try columns.map { try $0.split(separator: ",").map { try parquet.leafIndex(String($0)) } } ?? Array(parquet.schema.leaves.indices)
+        let names = wanted.map { parquet.schema.leaves[$0].dottedPath }
+        for g in 0..<parquet.rowGroupCount {
+            let cols = try wanted.map { try parquet.rows($0, rowGroup: g) }
+            var text = ""
+            for r in 0..<parquet.rows(inRowGroup: g) {
+                text += JSONValue.object(zip(names, cols).map { ($0, $1[r]) }).serialized(pretty: false, trailingNewline: false) + "\n"
+            }
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+}
+
+/// Hands out 0, 1, 2… to threads that take the next row group when they are free.
+final class ManagedAtomicCounter: @unchecked Sendable {
+    private var value = 0
+    private let lock = NSLock()
+    func take() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value - 1
+    }
+}
