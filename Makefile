@@ -1,7 +1,7 @@
 # TokenMill — the two commands: `make demo` and `make test`. Both install what a fresh machine lacks.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := libzstd-dev libxxhash-dev zlib1g-dev libssl-dev libicu-dev libsnappy-dev pkg-config
+APT_PACKAGES := libzstd-dev libxxhash-dev zlib1g-dev libssl-dev libicu-dev libsnappy-dev liblz4-dev libbrotli-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TOKENMILL_RELEASE := .build/release/tokenmill
 

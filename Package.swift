@@ -21,6 +21,8 @@ let package = Package(
         // System C libraries, one small module map each (Debian -dev packages; `make` installs them).
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd"),        // .zst input streams
         .systemLibrary(name: "CSnappy"),                             // Parquet SNAPPY pages (libsnappy-dev)
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4"),           // Parquet LZ4_RAW / LZ4 pages (liblz4-dev)
+        .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlidec"),  // Parquet BROTLI pages (libbrotli-dev)
         .systemLibrary(name: "CZlib", pkgConfig: "zlib"),           // .gz input streams (multi-member)
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash"),    // stable keyed hashes (xxh64)
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto"),   // SHA-256 for manifests
@@ -31,7 +33,7 @@ let package = Package(
         // Document model, errors, stable hashing, seeded PRNG, statistics, Unicode normalization.
         .target(name: "TokenMillCore", dependencies: ["CXXHash", "COpenSSL", "CICUShim"]),
         // Streams, readers, atomic files, .npy writer.
-        .target(name: "TokenMillIO", dependencies: ["TokenMillCore", "CZstd", "CZlib", "CSnappy"]),
+        .target(name: "TokenMillIO", dependencies: ["TokenMillCore", "CZstd", "CZlib", "CSnappy", "CLZ4", "CBrotli"]),
         // Tokenizer interface and implementations.
         .target(name: "TokenMillTokenizers", dependencies: ["TokenMillCore"]),
         // Curation: text normalization (then filters, language ID, dedup).

@@ -13,7 +13,7 @@ import pytest
 
 from helpers import BIN, SHARED
 
-COMPRESSIONS = ["NONE", "SNAPPY", "GZIP", "ZSTD"]
+COMPRESSIONS = ["NONE", "SNAPPY", "GZIP", "ZSTD", "BROTLI", "LZ4"]  # pyarrow writes LZ4 as LZ4_RAW
 PAGE_VERSIONS = ["1.0", "2.0"]
 N = 2500
 

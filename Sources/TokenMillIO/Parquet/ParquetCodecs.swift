@@ -1,10 +1,13 @@
+import CBrotli
+import CLZ4
 import CSnappy
 import CZlib
 import CZstd
 import TokenMillCore
 
 /// Page decompression: SNAPPY (libsnappy), GZIP (zlib, gzip or zlib framing), ZSTD (libzstd),
-/// or none. A page states its uncompressed size, and the output must have exactly that size.
+/// BROTLI (libbrotlidec), LZ4_RAW and the deprecated LZ4 (liblz4; Hadoop framing, or a raw
+/// block as older Arrow wrote it), or none. LZO is refused. A page states its uncompressed size, and the output must have exactly that size.
 enum ParquetCodecs {
     struct Failure: Error { let what: String }
 
@@ -15,6 +18,7 @@ enum ParquetCodecs {
             out.append(contentsOf: input)
             return
         }
+        if size == 0 { return }  // nothing to decode (and no buffer to decode into)
         out.reserveCapacity(size)
         out.append(contentsOf: repeatElement(0, count: size))
         switch codec {
@@ -44,8 +48,42 @@ enum ParquetCodecs {
                 return inflate(&stream, Z_FINISH)
             }
             guard rc == Z_STREAM_END, Int(stream.total_out) == size else { throw Failure(what: "GZIP page does not decompress to \(size) bytes") }
+        case .brotli:
+            var produced = size
+            let rc = out.withUnsafeMutableBytes { o in
+                BrotliDecoderDecompress(input.count, input.baseAddress?.assumingMemoryBound(to: UInt8.self), &produced,
+                                        o.baseAddress?.assumingMemoryBound(to: UInt8.self))
+            }
+            guard rc == BROTLI_DECODER_RESULT_SUCCESS, produced == size else { throw Failure(what: "BROTLI page does not decompress to \(size) bytes") }
+        case .lz4Raw:
+            try lz4Block(input, size: size, into: &out, at: 0)
+        case .lz4:
+            // Hadoop framing: blocks of (u32 BE uncompressed size, u32 BE compressed size, data).
+            var pos = 0, produced = 0
+            var framed = true
+            while pos < input.count {
+                guard pos + 8 <= input.count else { framed = false; break }
+                let raw = Int(UInt32(bigEndian: input.loadUnaligned(fromByteOffset: pos, as: UInt32.self)))
+                let packed = Int(UInt32(bigEndian: input.loadUnaligned(fromByteOffset: pos + 4, as: UInt32.self)))
+                guard raw <= size - produced, packed <= input.count - pos - 8,
+                      (try? lz4Block(UnsafeRawBufferPointer(rebasing: input[(pos + 8)..<(pos + 8 + packed)]), size: raw, into: &out, at: produced)) != nil
+                else { framed = false; break }
+                produced += raw
+                pos += 8 + packed
+            }
+            if !framed || produced != size { try lz4Block(input, size: size, into: &out, at: 0) }
         default:
-            throw Failure(what: "compression \(codec) is not supported (UNCOMPRESSED, SNAPPY, GZIP, ZSTD are)")
+            throw Failure(what: "compression \(codec) is not supported (UNCOMPRESSED, SNAPPY, GZIP, ZSTD, BROTLI, LZ4, LZ4_RAW are)")
         }
+    }
+
+    /// One raw LZ4 block of exactly `size` bytes, written at `out[at...]`.
+    static func lz4Block(_ input: UnsafeRawBufferPointer, size: Int, into out: inout [UInt8], at: Int) throws {
+        guard input.count <= Int(Int32.max), size <= Int(Int32.max), at + size <= out.count else { throw Failure(what: "LZ4 block too large") }
+        let n = out.withUnsafeMutableBytes { o in
+            LZ4_decompress_safe(input.baseAddress?.assumingMemoryBound(to: CChar.self), (o.baseAddress! + at).assumingMemoryBound(to: CChar.self),
+                                Int32(input.count), Int32(size))
+        }
+        guard n == Int32(size) else { throw Failure(what: "LZ4 block does not decompress to \(size) bytes") }
     }
 }
