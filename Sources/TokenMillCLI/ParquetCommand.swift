@@ -13,7 +13,7 @@ struct ParquetCommand: ParsableCommand {
     @Flag(help: "Print the leaf columns with their type and levels instead.") var schema = false
     @Flag(name: .customLong("no-checksums"), help: "Do not verify page CRCs.") var noChecksums = false
     @Flag(help: "Only decode the columns and print rows, values and value bytes as JSON (a benchmark).") var stats = false
-    @Option(help: "With --stats: threads, one row group at a time each.") var jobs: Int = 1
+    @Option(help: "Threads that decode a column chunk's pages (runs of consecutive pages; the output is the same).") var jobs: Int = 1
 
     func run() throws {
         let parquet = try ParquetFile(path: file)
@@ -21,25 +21,16 @@ struct ParquetCommand: ParsableCommand {
         if stats {
             let wanted = try columns.map { try $0.split(separator: ",").map { try parquet.leafIndex(String($0)) } } ?? Array(parquet.schema.leaves.indices)
             let groups = parquet.rowGroupCount
-            var counts = [(values: Int, bytes: Int, error: (any Error)?)](repeating: (0, 0, nil), count: groups)
-            counts.withUnsafeMutableBufferPointer { out in
-                nonisolated(unsafe) let out = out
-                let next = ManagedAtomicCounter()
-                DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, groups))) { _ in
-                    while case let g = next.take(), g < groups {
-                        do {
-                            for c in wanted {
-                                let data = try parquet.column(c, rowGroup: g)
-                                out[g].values += data.values.count
-                                if case .bytes(let b) = data.values { out[g].bytes += b.data.count }
-                            }
-                        } catch {
-                            out[g].error = error
-                        }
-                    }
+            // Row groups one after the other, each column's pages decoded on `jobs` threads.
+            var values = 0, bytes = 0
+            for g in 0..<groups {
+                for c in wanted {
+                    let data = try parquet.column(c, rowGroup: g, jobs: jobs)
+                    values += data.values.count
+                    if case .bytes(let b) = data.values { bytes += b.data.count }
                 }
             }
-            if let failure = counts.lazy.compactMap(\.error).first { throw failure }
+            let counts = [(values: values, bytes: bytes)]
             print(JSONValue.object([("rows", .int(parquet.rowCount)), ("row_groups", .int(Int64(groups))),
                                     ("values", .int(Int64(counts.reduce(0) { $0 + $1.values }))),
                                     ("bytes", .int(Int64(counts.reduce(0) { $0 + $1.bytes })))]).serialized(pretty: false))
@@ -55,24 +46,12 @@ struct ParquetCommand: ParsableCommand {
         let wanted = try columns.map { try $0.split(separator: ",").map { try parquet.leafIndex(String($0)) } } ?? Array(parquet.schema.leaves.indices)
         let names = wanted.map { parquet.schema.leaves[$0].dottedPath }
         for g in 0..<parquet.rowGroupCount {
-            let cols = try wanted.map { try parquet.rows($0, rowGroup: g) }
+            let cols = try wanted.map { try parquet.rows($0, rowGroup: g, jobs: jobs) }
             var text = ""
             for r in 0..<parquet.rows(inRowGroup: g) {
                 text += JSONValue.object(zip(names, cols).map { ($0, $1[r]) }).serialized(pretty: false, trailingNewline: false) + "\n"
             }
             FileHandle.standardOutput.write(Data(text.utf8))
         }
-    }
-}
-
-/// Hands out 0, 1, 2… to threads that take the next row group when they are free.
-final class ManagedAtomicCounter: @unchecked Sendable {
-    private var value = 0
-    private let lock = NSLock()
-    func take() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        value += 1
-        return value - 1
     }
 }

@@ -1,4 +1,5 @@
 import CZlib
+import Dispatch
 import TokenMillCore
 
 /// Variable-length byte strings stored back to back: value i is `data[offsets[i]..<offsets[i+1]]`.
@@ -39,6 +40,26 @@ public enum ParquetValues: Sendable, Equatable {
         }
     }
 
+    /// Appends `other`'s values (of the same type) to `target`.
+    static func append(_ other: ParquetValues, to target: inout ParquetValues) {
+        switch other {
+        case .boolean(let b): guard case .boolean(var a) = target else { return }; target = .boolean([]); a += b; target = .boolean(a)
+        case .int32(let b): guard case .int32(var a) = target else { return }; target = .boolean([]); a += b; target = .int32(a)
+        case .int64(let b): guard case .int64(var a) = target else { return }; target = .boolean([]); a += b; target = .int64(a)
+        case .int96(let b): guard case .int96(var a) = target else { return }; target = .boolean([]); a += b; target = .int96(a)
+        case .float(let b): guard case .float(var a) = target else { return }; target = .boolean([]); a += b; target = .float(a)
+        case .double(let b): guard case .double(var a) = target else { return }; target = .boolean([]); a += b; target = .double(a)
+        case .fixed(let w, let b): guard case .fixed(_, var a) = target else { return }; target = .boolean([]); a += b; target = .fixed(width: w, data: a)
+        case .bytes(let b):
+            guard case .bytes(var a) = target else { return }
+            target = .boolean([])
+            let base = a.data.count
+            a.data += b.data
+            a.offsets += b.offsets.dropFirst().lazy.map { $0 + base }
+            target = .bytes(a)
+        }
+    }
+
     static func empty(_ type: ParquetPhysicalType, width: Int) -> ParquetValues {
         switch type {
         case .boolean: .boolean([])
@@ -74,6 +95,8 @@ struct ParquetColumnReader {
     let meta: ParquetColumnMetaData
     let leaf: ParquetSchema.Leaf
     let verifyCRC: Bool
+    /// Threads to decode the data pages on (runs of consecutive pages).
+    var jobs = 1
 
     func read(location: inout ParquetLocation) throws -> ParquetColumnData {
         let start = Int(meta.dictionaryPageOffset.map { $0 > 0 && $0 < meta.dataPageOffset ? $0 : meta.dataPageOffset } ?? meta.dataPageOffset)
@@ -85,22 +108,9 @@ struct ParquetColumnReader {
         guard end <= file.count - 8 else {
             throw ParquetDecoding.Failure(what: "column chunk at bytes \(start)..<\(end) lies outside the file's \(file.count) bytes")
         }
-        var pos = start
-        var dictionary: ParquetValues?
-        var values = ParquetValues.empty(leaf.type, width: leaf.typeLength)
-        if leaf.type == .byteArray {
-            // Room for the chunk's bytes up front (bounded: the header may lie), so that the
-            // values are not copied again and again as pages arrive.
-            var arrays = ParquetByteArrays()
-            arrays.data.reserveCapacity(Int(min(meta.totalUncompressedSize, meta.totalCompressedSize * 32, 1 << 31)))
-            arrays.offsets.reserveCapacity(Int(min(meta.numValues, Int64(meta.totalCompressedSize) * 8, 1 << 26)) + 1)
-            values = .bytes(arrays)
-        }
-        var defs: [UInt16]? = leaf.maxDefinition > 0 ? [] : nil
-        var reps: [UInt16]? = leaf.maxRepetition > 0 ? [] : nil
-        var slots = 0
-        var page: [UInt8] = []
-        var scratch: [UInt64] = []
+        // 1. Page headers: where each page is (cheap; nothing is decompressed).
+        var pages: [PageRef] = []
+        var pos = start, slots = 0
         location.page = 0
         while slots < Int(meta.numValues) && pos < end {
             var thrift = ThriftCompactReader(file, at: pos)
@@ -117,82 +127,187 @@ struct ParquetColumnReader {
             guard compressed >= 0, uncompressed >= 0, bodyStart + compressed <= end else {
                 throw ParquetDecoding.Failure(what: "page of \(compressed) bytes at byte \(bodyStart) runs past the column chunk's end (byte \(end))")
             }
-            let body = UnsafeRawBufferPointer(rebasing: file[bodyStart..<(bodyStart + compressed)])
             pos = bodyStart + compressed
-            if verifyCRC, let crc = header.crc {
-                let actual = UInt32(truncatingIfNeeded: crc32(0, body.baseAddress?.assumingMemoryBound(to: Bytef.self), uInt(body.count)))
-                guard actual == UInt32(bitPattern: crc) else {
-                    throw ParquetDecoding.Failure(what: "page CRC mismatch (stored \(String(UInt32(bitPattern: crc), radix: 16)), computed \(String(actual, radix: 16)))")
-                }
-            }
-            switch ParquetPageType(rawValue: header.type) {
-            case .dictionaryPage:
-                try ParquetCodecs.decompress(meta.codec, body, size: uncompressed, into: &page)
-                var dict = ParquetValues.empty(leaf.type, width: leaf.typeLength)
-                try page.withUnsafeBytes { p in
-                    var q = 0
-                    try Self.plain(p, &q, type: leaf.type, width: leaf.typeLength, count: Int(header.numValues), into: &dict)
-                }
-                dictionary = dict
-            case .dataPage:
-                try ParquetCodecs.decompress(meta.codec, body, size: uncompressed, into: &page)
-                let n = Int(header.numValues)
-                try page.withUnsafeBytes { p in
-                    var q = 0
-                    var present = n
-                    if leaf.maxRepetition > 0 {
-                        try Self.levelsV1(p, &q, max: leaf.maxRepetition, count: n, encoding: header.repetitionLevelEncoding, scratch: &scratch)
-                        reps!.append(contentsOf: scratch.lazy.map { UInt16(truncatingIfNeeded: $0) })
-                    }
-                    if leaf.maxDefinition > 0 {
-                        try Self.levelsV1(p, &q, max: leaf.maxDefinition, count: n, encoding: header.definitionLevelEncoding, scratch: &scratch)
-                        present = 0
-                        let maxDef = UInt64(leaf.maxDefinition)
-                        for d in scratch {
-                            guard d <= maxDef else { throw ParquetDecoding.Failure(what: "definition level \(d) above the maximum \(maxDef)") }
-                            if d == maxDef { present += 1 }
-                        }
-                        defs!.append(contentsOf: scratch.lazy.map { UInt16(truncatingIfNeeded: $0) })
-                    }
-                    try Self.values(p, &q, encoding: header.encoding, count: present, leaf: leaf, dictionary: dictionary, into: &values, scratch: &scratch)
-                }
-                slots += n
-            case .dataPageV2:
-                let n = Int(header.numValues)
-                let repBytes = Int(header.repetitionLevelsByteLength), defBytes = Int(header.definitionLevelsByteLength)
-                guard repBytes >= 0, defBytes >= 0, repBytes + defBytes <= compressed else {
-                    throw ParquetDecoding.Failure(what: "level lengths \(repBytes) + \(defBytes) exceed the page's \(compressed) bytes")
-                }
-                var present = n - Int(header.numNulls)
-                if leaf.maxRepetition > 0 {
-                    var q = 0
-                    try ParquetDecoding.rleHybrid(body, &q, end: repBytes, width: Self.bitWidth(leaf.maxRepetition), count: n, into: &scratch)
-                    reps!.append(contentsOf: scratch.lazy.map { UInt16(truncatingIfNeeded: $0) })
-                }
-                if leaf.maxDefinition > 0 {
-                    var q = repBytes
-                    try ParquetDecoding.rleHybrid(body, &q, end: repBytes + defBytes, width: Self.bitWidth(leaf.maxDefinition), count: n, into: &scratch)
-                    let maxDef = UInt64(leaf.maxDefinition)
-                    present = scratch.reduce(0) { $0 + ($1 == maxDef ? 1 : 0) }
-                    defs!.append(contentsOf: scratch.lazy.map { UInt16(truncatingIfNeeded: $0) })
-                }
-                let rest = UnsafeRawBufferPointer(rebasing: body[(repBytes + defBytes)...])
-                let codec = header.isCompressed ? meta.codec : .uncompressed
-                try ParquetCodecs.decompress(codec, rest, size: uncompressed - repBytes - defBytes, into: &page)
-                try page.withUnsafeBytes { p in
-                    var q = 0
-                    try Self.values(p, &q, encoding: header.encoding, count: present, leaf: leaf, dictionary: dictionary, into: &values, scratch: &scratch)
-                }
-                slots += n
-            case .indexPage, nil:
-                break  // skipped
+            let type = ParquetPageType(rawValue: header.type)
+            if type == .dataPage || type == .dataPageV2 { slots += Int(header.numValues) }
+            if type != nil && type != .indexPage {
+                pages.append(PageRef(header: header, body: UnsafeRawBufferPointer(rebasing: file[bodyStart..<pos]), index: location.page))
             }
             location.page += 1
         }
         guard slots == Int(meta.numValues) else {
             throw ParquetDecoding.Failure(what: "column chunk ends after \(slots) of its \(meta.numValues) values")
         }
-        return ParquetColumnData(definitionLevels: defs, repetitionLevels: reps, values: values)
+        // 2. The dictionary, then the data pages: on `jobs` threads, each a run of pages.
+        var dictionary: ParquetValues?
+        var data = pages[...]
+        if let first = pages.first, first.header.type == ParquetPageType.dictionaryPage.rawValue {
+            location.page = first.index
+            var page: [UInt8] = []
+            try check(first)
+            try ParquetCodecs.decompress(meta.codec, first.body, size: Int(first.header.uncompressedSize), into: &page)
+            var dict = ParquetValues.empty(leaf.type, width: leaf.typeLength)
+            try page.withUnsafeBytes { p in
+                var q = 0
+                try Self.plain(p, &q, type: leaf.type, width: leaf.typeLength, count: Int(first.header.numValues), into: &dict)
+            }
+            dictionary = dict
+            data = pages.dropFirst()
+        }
+        if let extra = data.first(where: { $0.header.type == ParquetPageType.dictionaryPage.rawValue }) {
+            location.page = extra.index
+            throw ParquetDecoding.Failure(what: "a second dictionary page")
+        }
+        let workers = max(1, min(jobs, data.count / 2))
+        if workers == 1 {
+            var state = DecodeState(leaf: leaf, reserveBytes: Int(min(meta.totalUncompressedSize, meta.totalCompressedSize * 32, 1 << 31)),
+                                    reserveValues: Int(min(meta.numValues, meta.totalCompressedSize * 8, 1 << 26)))
+            for page in data {
+                location.page = page.index
+                try decode(page, dictionary: dictionary, into: &state)
+            }
+            return state.result
+        }
+        // Contiguous runs of pages with about the same compressed bytes each.
+        let total = data.reduce(0) { $0 + $1.body.count }
+        var bounds = [data.startIndex]
+        var acc = 0
+        for i in data.indices {
+            acc += data[i].body.count
+            if bounds.count < workers && acc * workers >= total * bounds.count && i + 1 < data.endIndex { bounds.append(i + 1) }
+        }
+        bounds.append(data.endIndex)
+        let runs = bounds.count - 1
+        var results = [(state: DecodeState?, failure: (page: Int, error: any Error)?)](repeating: (nil, nil), count: runs)
+        nonisolated(unsafe) let dictionaryCopy = dictionary, runPages = data, runBounds = bounds, reader = self
+        let reserveBytes = min(meta.totalUncompressedSize, meta.totalCompressedSize * 32, 1 << 31)
+        let reserveValues = min(meta.numValues, meta.totalCompressedSize * 8, 1 << 26)
+        results.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            DispatchQueue.concurrentPerform(iterations: runs) { r in
+                let data = runPages, bounds = runBounds
+                let run = data[bounds[r]..<bounds[r + 1]]
+                let share = Double(run.reduce(0) { $0 + $1.body.count }) / Double(max(1, total))
+                var state = DecodeState(leaf: reader.leaf, reserveBytes: Int(Double(reserveBytes) * share), reserveValues: Int(Double(reserveValues) * share))
+                for page in run {
+                    do { try reader.decode(page, dictionary: dictionaryCopy, into: &state) } catch {
+                        out[r].failure = (page.index, error)
+                        return
+                    }
+                }
+                out[r].state = state
+            }
+        }
+        if let failure = results.lazy.compactMap(\.failure).first {
+            location.page = failure.page
+            throw failure.error
+        }
+        var merged = results[0].state!
+        for r in results.dropFirst() { merged.append(r.state!) }
+        return merged.result
+    }
+
+    /// A page found in the chunk: its header, body (as stored) and ordinal in the chunk.
+    struct PageRef: @unchecked Sendable {
+        var header: ParquetPageHeader
+        var body: UnsafeRawBufferPointer
+        var index: Int
+    }
+
+    /// Levels and values decoded so far, and the buffers reused page after page.
+    struct DecodeState {
+        var values: ParquetValues
+        var defs: [UInt16]?
+        var reps: [UInt16]?
+        var page: [UInt8] = []
+        var scratch: [UInt64] = []
+
+        init(leaf: ParquetSchema.Leaf, reserveBytes: Int, reserveValues: Int) {
+            values = ParquetValues.empty(leaf.type, width: leaf.typeLength)
+            if leaf.type == .byteArray {
+                // Room for the bytes up front (bounded: the header may lie), so that the values
+                // are not copied again and again as pages arrive.
+                var arrays = ParquetByteArrays()
+                arrays.data.reserveCapacity(reserveBytes)
+                arrays.offsets.reserveCapacity(reserveValues + 1)
+                values = .bytes(arrays)
+            }
+            defs = leaf.maxDefinition > 0 ? [] : nil
+            reps = leaf.maxRepetition > 0 ? [] : nil
+        }
+
+        var result: ParquetColumnData { ParquetColumnData(definitionLevels: defs, repetitionLevels: reps, values: values) }
+
+        /// Appends what `other` decoded (the pages after this one's).
+        mutating func append(_ other: DecodeState) {
+            if let d = other.defs { defs!.append(contentsOf: d) }
+            if let r = other.reps { reps!.append(contentsOf: r) }
+            ParquetValues.append(other.values, to: &values)
+        }
+    }
+
+    func check(_ page: PageRef) throws {
+        guard verifyCRC, let crc = page.header.crc else { return }
+        let actual = UInt32(truncatingIfNeeded: crc32(0, page.body.baseAddress?.assumingMemoryBound(to: Bytef.self), uInt(page.body.count)))
+        guard actual == UInt32(bitPattern: crc) else {
+            throw ParquetDecoding.Failure(what: "page CRC mismatch (stored \(String(UInt32(bitPattern: crc), radix: 16)), computed \(String(actual, radix: 16)))")
+        }
+    }
+
+    /// Decodes one data page (v1 or v2) into `state`.
+    func decode(_ ref: PageRef, dictionary: ParquetValues?, into state: inout DecodeState) throws {
+        try check(ref)
+        let header = ref.header, body = ref.body
+        let compressed = body.count, uncompressed = Int(header.uncompressedSize)
+        let n = Int(header.numValues)
+        if header.type == ParquetPageType.dataPage.rawValue {
+            try ParquetCodecs.decompress(meta.codec, body, size: uncompressed, into: &state.page)
+            try state.page.withUnsafeBytes { p in
+                var q = 0
+                var present = n
+                if leaf.maxRepetition > 0 {
+                    try Self.levelsV1(p, &q, max: leaf.maxRepetition, count: n, encoding: header.repetitionLevelEncoding, scratch: &state.scratch)
+                    state.reps!.append(contentsOf: state.scratch.lazy.map { UInt16(truncatingIfNeeded: $0) })
+                }
+                if leaf.maxDefinition > 0 {
+                    try Self.levelsV1(p, &q, max: leaf.maxDefinition, count: n, encoding: header.definitionLevelEncoding, scratch: &state.scratch)
+                    present = 0
+                    let maxDef = UInt64(leaf.maxDefinition)
+                    for d in state.scratch {
+                        guard d <= maxDef else { throw ParquetDecoding.Failure(what: "definition level \(d) above the maximum \(maxDef)") }
+                        if d == maxDef { present += 1 }
+                    }
+                    state.defs!.append(contentsOf: state.scratch.lazy.map { UInt16(truncatingIfNeeded: $0) })
+                }
+                try Self.values(p, &q, encoding: header.encoding, count: present, leaf: leaf, dictionary: dictionary, into: &state.values, scratch: &state.scratch)
+            }
+            return
+        }
+        // DATA_PAGE_V2: levels first, uncompressed; then the values, compressed unless said otherwise.
+        let repBytes = Int(header.repetitionLevelsByteLength), defBytes = Int(header.definitionLevelsByteLength)
+        guard repBytes >= 0, defBytes >= 0, repBytes + defBytes <= compressed, repBytes + defBytes <= uncompressed else {
+            throw ParquetDecoding.Failure(what: "level lengths \(repBytes) + \(defBytes) exceed the page's \(compressed) bytes")
+        }
+        var present = n - Int(header.numNulls)
+        if leaf.maxRepetition > 0 {
+            var q = 0
+            try ParquetDecoding.rleHybrid(body, &q, end: repBytes, width: Self.bitWidth(leaf.maxRepetition), count: n, into: &state.scratch)
+            state.reps!.append(contentsOf: state.scratch.lazy.map { UInt16(truncatingIfNeeded: $0) })
+        }
+        if leaf.maxDefinition > 0 {
+            var q = repBytes
+            try ParquetDecoding.rleHybrid(body, &q, end: repBytes + defBytes, width: Self.bitWidth(leaf.maxDefinition), count: n, into: &state.scratch)
+            let maxDef = UInt64(leaf.maxDefinition)
+            present = state.scratch.reduce(0) { $0 + ($1 == maxDef ? 1 : 0) }
+            state.defs!.append(contentsOf: state.scratch.lazy.map { UInt16(truncatingIfNeeded: $0) })
+        }
+        let rest = UnsafeRawBufferPointer(rebasing: body[(repBytes + defBytes)...])
+        let codec = header.isCompressed ? meta.codec : .uncompressed
+        try ParquetCodecs.decompress(codec, rest, size: uncompressed - repBytes - defBytes, into: &state.page)
+        try state.page.withUnsafeBytes { p in
+            var q = 0
+            try Self.values(p, &q, encoding: header.encoding, count: present, leaf: leaf, dictionary: dictionary, into: &state.values, scratch: &state.scratch)
+        }
     }
 
     /// More values in one page is taken for a corrupt header (writers cut pages at about 1 MB

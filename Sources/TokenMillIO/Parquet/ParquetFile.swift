@@ -100,12 +100,14 @@ public final class ParquetFile: @unchecked Sendable {
     public func rows(inRowGroup g: Int) -> Int { Int(metadata.rowGroups[g].numRows) }
 
     /// The decoded chunk of leaf column `leaf` (an index into `schema.leaves`) in row group `g`.
-    public func column(_ leaf: Int, rowGroup g: Int) throws -> ParquetColumnData {
+    /// With `jobs` > 1 its data pages are decoded on that many threads.
+    public func column(_ leaf: Int, rowGroup g: Int, jobs: Int = 1) throws -> ParquetColumnData {
         guard g >= 0, g < metadata.rowGroups.count else { throw TokenMillError(.invalidConfiguration, "\(path): no row group \(g)") }
         let l = schema.leaves[leaf]
         let meta = metadata.rowGroups[g].columns[leaf]
         var location = ParquetLocation(rowGroup: g, column: l.dottedPath, page: 0)
-        let reader = ParquetColumnReader(file: UnsafeRawBufferPointer(start: base, count: size), meta: meta, leaf: l, verifyCRC: verifyChecksums)
+        var reader = ParquetColumnReader(file: UnsafeRawBufferPointer(start: base, count: size), meta: meta, leaf: l, verifyCRC: verifyChecksums)
+        reader.jobs = jobs
         do {
             return try reader.read(location: &location)
         } catch let f as ParquetDecoding.Failure {
@@ -117,8 +119,8 @@ public final class ParquetFile: @unchecked Sendable {
 
     /// Leaf column `leaf` of row group `g`, one JSON value per row (see `ParquetRecords`).
     /// With `bytesAsText`, byte arrays are read as UTF-8 text whatever their annotation.
-    public func rows(_ leaf: Int, rowGroup g: Int, bytesAsText: Bool = false) throws -> [JSONValue] {
-        let data = try column(leaf, rowGroup: g)
+    public func rows(_ leaf: Int, rowGroup g: Int, bytesAsText: Bool = false, jobs: Int = 1) throws -> [JSONValue] {
+        let data = try column(leaf, rowGroup: g, jobs: jobs)
         do {
             return try ParquetRecords.rows(data, leaf: schema.leaves[leaf], rows: rows(inRowGroup: g), bytesAsText: bytesAsText)
         } catch let f as ParquetDecoding.Failure {
