@@ -179,7 +179,8 @@ struct ParquetColumnReader {
         bounds.append(data.endIndex)
         let runs = bounds.count - 1
         var results = [(state: DecodeState?, failure: (page: Int, error: any Error)?)](repeating: (nil, nil), count: runs)
-        nonisolated(unsafe) let dictionaryCopy = dictionary, runPages = data, runBounds = bounds, reader = self
+        let dictionaryCopy = dictionary, runPages = data, runBounds = bounds
+        nonisolated(unsafe) let reader = self
         let reserveBytes = min(meta.totalUncompressedSize, meta.totalCompressedSize * 32, 1 << 31)
         let reserveValues = min(meta.numValues, meta.totalCompressedSize * 8, 1 << 26)
         results.withUnsafeMutableBufferPointer { out in
