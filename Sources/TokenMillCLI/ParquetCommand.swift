@@ -13,7 +13,7 @@ struct ParquetCommand: ParsableCommand {
     @Flag(help: "Print the leaf columns with their type and levels instead.") var schema = false
     @Flag(name: .customLong("no-checksums"), help: "Do not verify page CRCs.") var noChecksums = false
     @Flag(help: "Only decode the columns and print rows, values and value bytes as JSON (a benchmark).") var stats = false
-    @Option(help: "Threads that decode a column chunk's pages (runs of consecutive pages; the output is the same).") var jobs: Int = 1
+    @Option(help: "Threads (with --stats: row groups in parallel; otherwise, or with fewer row groups than threads, a chunk's pages in runs). The output is the same.") var jobs: Int = 1
 
     func run() throws {
         let parquet = try ParquetFile(path: file)
@@ -21,16 +21,29 @@ struct ParquetCommand: ParsableCommand {
         if stats {
             let wanted = try columns.map { try $0.split(separator: ",").map { try parquet.leafIndex(String($0)) } } ?? Array(parquet.schema.leaves.indices)
             let groups = parquet.rowGroupCount
-            // Row groups one after the other, each column's pages decoded on `jobs` threads.
-            var values = 0, bytes = 0
-            for g in 0..<groups {
-                for c in wanted {
-                    let data = try parquet.column(c, rowGroup: g, jobs: jobs)
-                    values += data.values.count
-                    if case .bytes(let b) = data.values { bytes += b.data.count }
+            // Row groups on `jobs` threads, each taking the next group when free; a file with
+            // fewer row groups than threads has each chunk's pages decoded on all of them.
+            let pageJobs = groups >= jobs ? 1 : jobs
+            let workers = max(1, min(jobs, groups))
+            var counts = [(values: Int, bytes: Int, error: (any Error)?)](repeating: (0, 0, nil), count: groups)
+            let next = TakeCounter()
+            counts.withUnsafeMutableBufferPointer { out in
+                nonisolated(unsafe) let out = out
+                DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                    while case let g = next.take(), g < groups {
+                        do {
+                            for c in wanted {
+                                let data = try parquet.column(c, rowGroup: g, jobs: pageJobs)
+                                out[g].values += data.values.count
+                                if case .bytes(let b) = data.values { out[g].bytes += b.data.count }
+                            }
+                        } catch {
+                            out[g].error = error
+                        }
+                    }
                 }
             }
-            let counts = [(values: values, bytes: bytes)]
+            if let failure = counts.lazy.compactMap(\.error).first { throw failure }
             print(JSONValue.object([("rows", .int(parquet.rowCount)), ("row_groups", .int(Int64(groups))),
                                     ("values", .int(Int64(counts.reduce(0) { $0 + $1.values }))),
                                     ("bytes", .int(Int64(counts.reduce(0) { $0 + $1.bytes })))]).serialized(pretty: false))
@@ -53,5 +66,17 @@ struct ParquetCommand: ParsableCommand {
             }
             FileHandle.standardOutput.write(Data(text.utf8))
         }
+    }
+}
+
+/// Hands out 0, 1, 2… to the threads, each taking the next row group when it is free.
+final class TakeCounter: @unchecked Sendable {
+    private var value = 0
+    private let lock = NSLock()
+    func take() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value - 1
     }
 }
