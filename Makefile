@@ -35,7 +35,7 @@ test-swift:
 # Interop: numpy, HF tokenizers, tiktoken and sentencepiece against our CLI (the release build:
 # training tokenizers is the slow part of these tests).
 test-interop: build
-	TOKENMILL_BIN=$(CURDIR)/.build/release/tokenmill python3 -m pytest -q Tests/interop
+	TOKENMILL_BIN=$(CURDIR)/.build/release/tokenmill python3 -m pytest -q -n 2 --durations=8 Tests/interop
 
 bench: deps build
 	@[ -x /usr/bin/time ] || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq time >/dev/null; }
