@@ -164,7 +164,7 @@ extension CurationRecords {
     /// in its `metadata` object (made if missing).
     static func withLanguage(_ pairs: [(String, JSONValue)], _ language: String, _ score: Double) -> [(String, JSONValue)] {
         var pairs = pairs
-        let rounded = (score * 10_000).rounded() / 10_000
+        let rounded = LanguageFilter.rounded(score)
         let entries: [(String, JSONValue)] = [("language", .string(language)), ("language_score", .double(rounded))]
         if let k = pairs.lastIndex(where: { $0.0 == "metadata" }), case .object(var m) = pairs[k].1 {
             m.removeAll { $0.0 == "language" || $0.0 == "language_score" }

@@ -291,6 +291,9 @@ public struct LanguageFilter: Sendable {
         self.threshold = threshold
     }
 
+    /// A probability as written into metadata and rejects: 4 decimals.
+    public static func rounded(_ score: Double) -> Double { (score * 10_000).rounded() / 10_000 }
+
     /// The top language and its probability ("" and 0 for a text without a letter), and the
     /// drop reason if any.
     public func decide(_ text: String) -> (language: String, score: Double, drop: DropReason?) {

@@ -109,7 +109,7 @@ struct UnitIndexer {
                     if curation != nil { pairs.append(("stage", .string(stage))) }
                     if let language {
                         pairs.append(("language", .string(language.language)))
-                        pairs.append(("language_score", .double((language.score * 10_000).rounded() / 10_000)))
+                        pairs.append(("language_score", .double(LanguageFilter.rounded(language.score))))
                     }
                     pairs.append(("text", .string(doc.textString)))
                     try rejectWriter.write(JSONValue.object(pairs).serialized(pretty: false) + "\n")

@@ -13,7 +13,7 @@ public enum ParquetRecords {
     static let unsignedTypes: Set<Int32> = [11, 12, 13, 14]
 
     public static func rows(_ data: ParquetColumnData, leaf: ParquetSchema.Leaf, rows: Int, bytesAsText: Bool = false) throws -> [JSONValue] {
-        let value = valueReader(data.values, leaf: leaf, convertedType: bytesAsText ? 0 : leaf.convertedType)
+        let value = valueReader(data.values, convertedType: bytesAsText ? 0 : leaf.convertedType)
         let n = data.definitionLevels?.count ?? data.repetitionLevels?.count ?? data.values.count
         let defs = data.definitionLevels, reps = data.repetitionLevels
         if let defs, let reps, defs.count != reps.count {
@@ -83,7 +83,7 @@ public enum ParquetRecords {
         return String(decoding: s, as: UTF8.self)
     }
 
-    static func valueReader(_ values: ParquetValues, leaf: ParquetSchema.Leaf, convertedType: Int32?) -> (Int) -> JSONValue {
+    static func valueReader(_ values: ParquetValues, convertedType: Int32?) -> (Int) -> JSONValue {
         let unsigned = convertedType.map { unsignedTypes.contains($0) } ?? false
         switch values {
         case .boolean(let v): return { .bool(v[$0]) }
