@@ -75,4 +75,20 @@ import TokenMillTokenizers
         try build(allowed)
         #expect(try readJSON(dir + "/out2/meta_stats.json")["funnel"]!.arrayValue![0]["documents_available"] == .int(2))
     }
+
+    @Test func nanoGPTOutputWithAVocabularyAboveUInt16IsRefusedBeforeAnyWork() throws {
+        let dir = makeTemporaryDirectory()
+        try "{\"text\": \"fine text\"}\n".write(toFile: dir + "/d.jsonl", atomically: true, encoding: .utf8)
+        let recipe = try writeRecipe("""
+            output_dir: out
+            outputs: [npy, nanogpt]
+            tokenizer: '\(Self.cl100k)'
+            sources: [{name: d, paths: [d.jsonl], target_tokens: 100}]
+            """, in: dir)
+        #expect(throws: TokenMillError.self) { try BuildPipeline(recipe: recipe, options: BuildOptions(jobs: 1)) }
+        do { _ = try BuildPipeline(recipe: recipe, options: BuildOptions(jobs: 1)) } catch {
+            #expect("\(error)".contains("nanogpt stores uint16 ids, and this tokenizer has 100"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
+    }
 }

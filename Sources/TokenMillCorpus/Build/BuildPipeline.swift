@@ -57,6 +57,8 @@ public final class BuildPipeline: @unchecked Sendable {
             throw TokenMillError(.invalidConfiguration, "add_bos: the tokenizer has no BOS token; set tokenizer.bos_token")
         }
         dtype = .forVocabulary(tokenizer.vocabularySize)
+        // Refused here, before any work, rather than when the first shard is packed.
+        if recipe.outputs.contains("nanogpt") { try NanoGPTWriter.checkVocabulary(tokenizer.vocabularySize) }
         out = recipe.outputDirectory
         work = recipe.outputDirectory + "/.tokenmill-work"
     }

@@ -135,10 +135,15 @@ final class NanoGPTWriter {
     private(set) var tokens: Int64 = 0
     private(set) var documents = 0
 
-    init(directory: String, relativeDirectory: String, split: String, vocabularySize: Int) throws {
+    /// nanoGPT's files hold uint16 ids: a larger vocabulary is refused.
+    static func checkVocabulary(_ vocabularySize: Int) throws {
         guard vocabularySize <= 65_536 else {
             throw TokenMillError(.invalidConfiguration, "outputs: nanogpt stores uint16 ids, and this tokenizer has \(vocabularySize); use npy or megatron")
         }
+    }
+
+    init(directory: String, relativeDirectory: String, split: String, vocabularySize: Int) throws {
+        try Self.checkVocabulary(vocabularySize)
         try FileManager.default.createDirectory(atPath: directory + "/nanogpt", withIntermediateDirectories: true)
         self.split = split
         relativePath = relativeDirectory + "nanogpt/\(split).bin"
