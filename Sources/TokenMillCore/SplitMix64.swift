@@ -19,3 +19,32 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         return SplitMix64.mix(state)
     }
 }
+
+extension SplitMix64 {
+    /// A uniform integer in `0..<bound` (Lemire's multiply-shift with rejection, so without the
+    /// modulo bias). Spelled out here, not taken from the standard library, whose algorithm for
+    /// `random(in:using:)` is not part of its contract: seeded results must not change with Swift.
+    public mutating func next(below bound: UInt64) -> UInt64 {
+        precondition(bound > 0, "next(below:) needs a positive bound")
+        var product = next().multipliedFullWidth(by: bound)
+        if product.low < bound {
+            let threshold = (0 &- bound) % bound
+            while product.low < threshold { product = next().multipliedFullWidth(by: bound) }
+        }
+        return product.high
+    }
+
+    /// A uniform double in `(0, 1]`: 53 random bits, never zero (safe under `log`).
+    public mutating func nextOpenUnit() -> Double {
+        Double((next() >> 11) + 1) * 0x1p-53
+    }
+
+    /// Fisher–Yates shuffle of `elements` in place.
+    public mutating func shuffle<T>(_ elements: inout [T]) {
+        guard elements.count > 1 else { return }
+        for i in stride(from: elements.count - 1, to: 0, by: -1) {
+            let j = Int(next(below: UInt64(i + 1)))
+            if i != j { elements.swapAt(i, j) }
+        }
+    }
+}
