@@ -65,3 +65,37 @@ struct SampleCommand: ParsableCommand {
         print("wrote \(output): " + summary.splits.map { "\($0.name) \($0.rows)" }.joined(separator: ", ") + "; sha256 \(summary.manifestSHA256)")
     }
 }
+
+/// `tokenmill encode-manifest`: the token cache of a frozen manifest, or a check of one.
+struct EncodeManifestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "encode-manifest",
+        abstract: "Encode a manifest's rows into a memory-mappable token cache (<side>.tokens.npy + <side>.offsets.npy + ENCODE.meta.json), or --check one.")
+
+    @Argument(help: "The manifest (manifest.jsonl); with --check it may be left out (the one the cache names).") var manifest: String?
+    @OptionGroup var tokenizerOptions: TokenizerOptions
+    @Option(name: .shortAndLong, help: "The cache directory.") var output: String
+    @Flag(name: .customLong("add-bos"), help: "Prepend the tokenizer's BOS to every example.") var addBOS = false
+    @Flag(name: .customLong("add-eos"), help: "Append the tokenizer's EOS to every example.") var addEOS = false
+    @Option(help: "Re-encode this many rows (spread over the manifest) and compare them with the cache instead of encoding.") var check: Int?
+    @Option(name: .shortAndLong, help: "Threads.") var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Flag(help: "Encode over an existing cache.") var force = false
+
+    func run() throws {
+        let tokenizer = try tokenizerOptions.load()
+        if let rows = check {
+            let report = try TokenCache.check(directory: output, tokenizer: tokenizer, manifestPath: manifest, rows: rows)
+            for m in report.mismatches.prefix(20) { print("mismatch: \(m)") }
+            guard report.mismatches.isEmpty else {
+                throw TokenMillError(.integrity, "\(output): \(report.mismatches.count) of \(report.rowsChecked) re-encoded rows differ from the cache; encode again")
+            }
+            print("ok: \(report.rowsChecked) rows re-encoded, all equal to the cache")
+            return
+        }
+        guard let manifest else { throw ValidationError("give the manifest to encode") }
+        let summary = try TokenCache.encode(manifestPath: manifest, tokenizer: tokenizer, tokenizerPath: tokenizerOptions.tokenizer, directory: output,
+                                            options: .init(addBOS: addBOS, addEOS: addEOS, jobs: jobs), force: force)
+        let tokens = summary.tokens.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        print("encoded \(summary.rows) rows (\(tokens) tokens) into \(output); experiment \(summary.experimentID)")
+    }
+}

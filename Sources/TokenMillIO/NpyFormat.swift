@@ -26,9 +26,12 @@ public enum NpyFormat {
     }
 
     /// The 128-byte preamble for `shape`.
-    public static func header(dtype: DType, shape: [Int]) -> [UInt8] {
+    public static func header(dtype: DType, shape: [Int]) -> [UInt8] { header(descr: dtype.rawValue, shape: shape) }
+
+    /// The 128-byte preamble for any NumPy type string (`<i8` for int64 offsets).
+    public static func header(descr: String, shape: [Int]) -> [UInt8] {
         let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-        var dict = "{'descr': '\(dtype.rawValue)', 'fortran_order': False, 'shape': \(shapeText), }"
+        var dict = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
         let headerLength = preambleSize - 10
         precondition(dict.utf8.count < headerLength, "npy shape too long for the fixed header")
         dict += String(repeating: " ", count: headerLength - 1 - dict.utf8.count) + "\n"

@@ -96,6 +96,7 @@ public struct BPETokenizer: Tokenizer {
             ("name", .string(name)),
             ("vocab_size", .int(Int64(vocabularySize))),
             ("byte_level", .bool(model.byteLevel)),
+            ("byte_fallback", .bool(model.byteFallback)),
             ("normalizers", .array(normalizers.map { .string("\($0)") })),
             ("pre_tokenizers", .array(preTokenizers.map { .string("\($0)") })),
             ("allowed_special", .array(allowedSpecial.sorted().map { .string($0) })),
