@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "TokenMillCorpus", targets: ["TokenMillCorpus"]),
         .library(name: "TokenMillTokenizers", targets: ["TokenMillTokenizers"]),
         .library(name: "TokenMillIO", targets: ["TokenMillIO"]),
+        .library(name: "TokenMillLoader", targets: ["TokenMillLoader"]),
     ],
     dependencies: [
         // Command-line parsing for the `tokenmill` tool only (TokenMillCLI).
@@ -37,6 +38,9 @@ let package = Package(
         // Tokenizer interface and implementations.
         .target(name: "TokenMillTokenizers", dependencies: ["TokenMillCore"]),
         // Curation: text normalization (then filters, language ID, dedup).
+        // Datasets, collation, loaders and streaming mixtures; IO for memory-mapped .npy and
+        // JSONL streams, Tokenizers for the mixture's on-the-fly encoding.
+        .target(name: "TokenMillLoader", dependencies: ["TokenMillCore", "TokenMillIO", "TokenMillTokenizers"]),
         .target(name: "TokenMillCuration", dependencies: ["TokenMillCore", "TokenMillIO"]),
         // Recipe, build pipeline (index → select → pack → write), manifest, stats, data card.
         .target(name: "TokenMillCorpus", dependencies: [
@@ -45,7 +49,7 @@ let package = Package(
         ], resources: [.copy("Resources/langid.tmlid")]),
         // ArgumentParser commands.
         .target(name: "TokenMillCLI", dependencies: [
-            "TokenMillCorpus", "TokenMillCuration",
+            "TokenMillCorpus", "TokenMillCuration", "TokenMillLoader",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "tokenmill", dependencies: ["TokenMillCLI"]),
@@ -55,6 +59,7 @@ let package = Package(
         .testTarget(name: "TokenMillCurationTests", dependencies: ["TokenMillCuration", "TokenMillIO"]),
         .testTarget(name: "TokenMillTokenizersTests", dependencies: ["TokenMillTokenizers", "TokenMillIO"]),
         // Depends on the executable so that `swift test` builds it for the kill/resume tests.
+        .testTarget(name: "TokenMillLoaderTests", dependencies: ["TokenMillLoader", "TokenMillCorpus", "TokenMillTokenizers", "TokenMillIO"]),
         .testTarget(name: "TokenMillCorpusTests", dependencies: ["TokenMillCorpus", "TokenMillIO", "TokenMillCuration", "tokenmill"]),
     ],
     swiftLanguageModes: [.v6]
