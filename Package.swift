@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "TokenMillCuration", dependencies: ["TokenMillCore", "TokenMillIO"]),
         // Recipe, build pipeline (index → select → pack → write), manifest, stats, data card.
         .target(name: "TokenMillCorpus", dependencies: [
-            "TokenMillCore", "TokenMillIO", "TokenMillTokenizers", "TokenMillCuration",
+            "TokenMillCore", "TokenMillIO", "TokenMillTokenizers", "TokenMillCuration", "TokenMillLoader",
             .product(name: "Yams", package: "Yams"),
         ], resources: [.copy("Resources/langid.tmlid")]),
         // ArgumentParser commands.

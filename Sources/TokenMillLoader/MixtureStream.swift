@@ -75,9 +75,12 @@ public final class MixtureStream {
     /// The sequence length of the next batch.
     public var currentLength: Int { options.curriculum.length(atStep: step) }
 
-    /// The next document of source `s` from its shuffle buffer (filled to capacity first).
+    /// The next document of source `s` from its shuffle buffer. The buffer is filled to its
+    /// capacity first, or to one pass of a source smaller than that (the fill stops once the
+    /// source re-opens, so a small source's buffer does not hold many copies of each record).
     func drawDocument(_ s: Int) throws -> (ordinal: Int, ids: [UInt32]) {
-        while buffers[s].count < options.shuffleBuffer {
+        let passes = readers[s].reopened
+        while buffers[s].count < options.shuffleBuffer && !(readers[s].reopened > passes && !buffers[s].isEmpty) {
             guard let doc = try readDocument(s) else { continue }
             buffers[s].append(doc)
         }

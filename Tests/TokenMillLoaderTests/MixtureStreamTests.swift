@@ -3,6 +3,7 @@ import Testing
 @testable import TokenMillLoader
 import TokenMillCore
 import TokenMillTokenizers
+import TokenMillCorpus
 
 /// The streaming mixture (acceptance 5 and 6 of the loader issue).
 @Suite struct MixtureStreamTests {
@@ -138,6 +139,34 @@ import TokenMillTokenizers
         for s in 0..<3 {
             let read = Int(stats[s]["records_read"]!.intValue!), reopened = Int(stats[s]["reopened"]!.intValue!)
             #expect(reopened == (read - 1) / lines[s], "\(stats[s])")
+        }
+    }
+}
+
+@Suite struct MixtureRecipeTests {
+    @Test func theExampleRecipeLoads() throws {
+        let (o, tokenizer) = try MixtureRecipe.load(file: repositoryRoot + "/examples/mixture/recipe.yaml")
+        #expect(tokenizer.name == "byte-level")
+        #expect(o.sources.map(\.name) == ["en", "it", "sft"])
+        #expect(o.phases == [MixturePhase(name: "pretrain", weights: [55, 35, 10], end: .step(900)), MixturePhase(name: "anneal", weights: [20, 25, 55])])
+        #expect(o.curriculum == Curriculum(stages: [(0.30, 256), (0.70, 512), (1.00, 1024)], totalSteps: 1000))
+        #expect(o.unit == .token && o.batchSize == 4 && o.minLength == 16 && o.seed == 42)
+    }
+
+    @Test(arguments: [
+        ("sources: [{name: a, paths: [x.jsonl]}]\nphases: [{weights: {b: 1}}]", "phases[0].weights.b: unknown key"),
+        ("sources: [{name: a, paths: [x.jsonl], formt: text}]", "sources[0].formt: unknown key; did you mean 'format'?"),
+        ("sources: [{name: a, paths: [x.jsonl], format: chat}]", "sources[0]: format 'chat' is not one of text, instruction"),
+        ("sources: [{name: a, paths: [x.jsonl]}]\ncurriculum: {total_steps: 10, stages: [[0.7, 8], [0.3, 16]]}", "curriculum: stage fractions must increase"),
+    ])
+    func badRecipesNameTheKey(_ yaml: String, _ message: String) throws {
+        let dir = makeTemporaryDirectory("mixrecipe")
+        try yaml.write(toFile: dir + "/m.yaml", atomically: true, encoding: .utf8)
+        do {
+            _ = try MixtureRecipe.load(file: dir + "/m.yaml")
+            Issue.record("no error for \(yaml)")
+        } catch let e as TokenMillError {
+            #expect(e.message.hasPrefix(message), "\(e.message)")
         }
     }
 }
