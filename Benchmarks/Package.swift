@@ -30,5 +30,16 @@ let package = Package(
             path: "Benchmarks/Tokenizers",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
+        .executableTarget(
+            name: "Loader",
+            dependencies: [
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "TokenMillCorpus", package: "TokenMill"),
+                .product(name: "TokenMillLoader", package: "TokenMill"),
+                .product(name: "TokenMillTokenizers", package: "TokenMill"),
+            ],
+            path: "Benchmarks/Loader",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
     ]
 )
