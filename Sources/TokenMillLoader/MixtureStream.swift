@@ -79,10 +79,12 @@ public final class MixtureStream {
     /// capacity first, or to one pass of a source smaller than that (the fill stops once the
     /// source re-opens, so a small source's buffer does not hold many copies of each record).
     func drawDocument(_ s: Int) throws -> (ordinal: Int, ids: [UInt32]) {
-        let passes = readers[s].reopened
-        while buffers[s].count < options.shuffleBuffer && !(readers[s].reopened > passes && !buffers[s].isEmpty) {
-            guard let doc = try readDocument(s) else { continue }
-            buffers[s].append(doc)
+        if buffers[s].isEmpty {
+            let passes = readers[s].reopened
+            while buffers[s].count < options.shuffleBuffer && !(readers[s].reopened > passes && !buffers[s].isEmpty) {
+                guard let doc = try readDocument(s) else { continue }
+                buffers[s].append(doc)
+            }
         }
         let j = Int(rng.next(below: UInt64(buffers[s].count)))
         let chosen = buffers[s][j]

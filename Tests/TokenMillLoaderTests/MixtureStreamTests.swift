@@ -170,3 +170,19 @@ import TokenMillCorpus
         }
     }
 }
+
+@Suite struct SmallSourceTests {
+    /// A source smaller than the shuffle buffer holds one pass (plus the record that showed the
+    /// pass was over) and re-opens about once per pass of draws, not once per draw.
+    @Test func aSmallSourceIsReopenedOncePerPass() throws {
+        let dir = makeTemporaryDirectory("small")
+        try (0..<6).map { #"{"text": "record number \#($0) of six"}"# }.joined(separator: "\n").write(toFile: dir + "/s.jsonl", atomically: true, encoding: .utf8)
+        let o = MixtureOptions(sources: [.jsonl("s", paths: [dir + "/s.jsonl"])], phases: [MixturePhase(name: "p", weights: [1])], curriculum: .constant(64))
+        let stream = try MixtureStream(options: o, tokenizer: try TokenizerLoader.load("byte-level", baseDirectory: ""))
+        for _ in 0..<60 { _ = try stream.nextSequence(length: 64) }
+        let read = Int(stream.statistics["sources"]!.arrayValue![0]["records_read"]!.intValue!)
+        #expect(stream.buffers[0].count == 7)
+        #expect(read == 7 + 60)  // the fill, then one refill per draw
+        #expect(Int(stream.statistics["sources"]!.arrayValue![0]["reopened"]!.intValue!) == (read - 1) / 6)
+    }
+}
