@@ -9,7 +9,7 @@ struct SampleCommand: ParsableCommand {
         commandName: "sample",
         abstract: "Draw k records from JSONL inputs in one streaming pass (seeded reservoir), shuffle once, split, and write manifest.jsonl + MANIFEST.meta.json.")
 
-    @Argument(help: "JSONL inputs (.jsonl, .gz, .zst), read in this order.") var inputs: [String]
+    @Argument(help: "Inputs, read in this order: JSONL (.jsonl, .gz, .zst) or Parquet (.parquet).") var inputs: [String]
     @Option(name: .short, help: "Records to draw.") var k: Int
     @Option(help: "Seed of the reservoir and the shuffle.") var seed: UInt64 = 0
     @Option(help: "Split sizes: counts (96,12,12) or ratios (0.8,0.1,0.1). Default: one split, train.") var splits: String?

@@ -56,3 +56,22 @@ def test_token_cache_memmaps_to_hf_ids(tmp_path):
     check = subprocess.run([BIN, "encode-manifest", "--check", "40", "--tokenizer", str(tok_path), "-o", str(tmp_path / "cache")],
                            capture_output=True, text=True)
     assert check.returncode == 0 and "40 rows re-encoded" in check.stdout
+
+
+def test_parquet_with_a_translation_struct_samples_like_the_jsonl(tmp_path):
+    """The Hugging Face translation shape (`translation: {en, fr}` struct column) read from
+    Parquet gives the very manifest the JSONL `en`/`fr` fields give."""
+    import gzip
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    with gzip.open(PAIRS, "rt", encoding="utf-8") as f:
+        records = [json.loads(line) for line in f]
+    table = pa.table({"id": [r["id"] for r in records],
+                      "translation": [{"en": r["en"], "fr": r["fr"]} for r in records]})
+    pq.write_table(table, tmp_path / "pairs.parquet", row_group_size=500)
+    args = ["--pair", "en-fr", "-k", "120", "--seed", "42", "--splits", "96,12,12", "--min-chars", "2", "--max-chars", "256",
+            "--source", "debian_handbook"]
+    for name, src in (("jsonl", PAIRS), ("parquet", tmp_path / "pairs.parquet")):
+        (tmp_path / name).mkdir()
+        subprocess.run([BIN, "sample", str(src), *args, "-o", str(tmp_path / name / "manifest.jsonl")], check=True, capture_output=True)
+    assert (tmp_path / "jsonl" / "manifest.jsonl").read_bytes() == (tmp_path / "parquet" / "manifest.jsonl").read_bytes()

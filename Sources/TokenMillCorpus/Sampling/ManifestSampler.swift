@@ -107,23 +107,8 @@ public struct ManifestSampler {
 
         func drop(_ reason: String) { summary.dropped[reason, default: 0] += 1 }
 
-        for (fileIndex, file) in o.inputs.enumerated() {
-            var stream = try Compression.open(path: file, compression: Compression.detect(path: file))
-            let end = try LineReader.forEachLine(in: &stream) { line, lineNumber in
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
-                summary.records += 1
-                var scanner = JSONScanner(line)
-                let extracted: (isObject: Bool, fields: [JSONScanner.Field])
-                do { extracted = try scanner.extract(paths) } catch let failure as JSONScanner.Failure {
-                    if o.strict { throw TokenMillError(.strict, "\(file):\(lineNumber): malformed JSON: \(failure.description)") }
-                    drop(DropReason.malformedJSON.rawValue)
-                    return
-                }
-                guard extracted.isObject else {
-                    if o.strict { throw TokenMillError(.strict, "\(file):\(lineNumber): the record is not a JSON object") }
-                    drop(DropReason.notAnObject.rawValue)
-                    return
-                }
+        /// One record, as its fields in `paths` order.
+        func process(_ extracted: (isObject: Bool, fields: [JSONScanner.Field]), fileIndex: Int, lineNumber: Int) {
                 // The sides' raw texts.
                 var texts: [[UInt8]] = []
                 switch o.fields {
@@ -175,10 +160,61 @@ public struct ManifestSampler {
                 }
                 let row = Row(uid: uid, id: id, texts: texts.map { String(decoding: $0, as: UTF8.self) }, file: fileIndex, line: lineNumber)
                 if o.weighting == .uniform { uniform.offer(row) } else { weighted.offer(row, weight: weight) }
+        }
+
+        for (fileIndex, file) in o.inputs.enumerated() {
+            if file.lowercased().hasSuffix(".parquet") {
+                try Self.readParquet(file, paths: paths) { fields, row in
+                    summary.records += 1
+                    process((true, fields), fileIndex: fileIndex, lineNumber: row)
+                }
+                continue
+            }
+            var stream = try Compression.open(path: file, compression: Compression.detect(path: file))
+            let end = try LineReader.forEachLine(in: &stream) { line, lineNumber in
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
+                summary.records += 1
+                var scanner = JSONScanner(line)
+                let extracted: (isObject: Bool, fields: [JSONScanner.Field])
+                do { extracted = try scanner.extract(paths) } catch let failure as JSONScanner.Failure {
+                    if o.strict { throw TokenMillError(.strict, "\(file):\(lineNumber): malformed JSON: \(failure.description)") }
+                    drop(DropReason.malformedJSON.rawValue)
+                    return
+                }
+                guard extracted.isObject else {
+                    if o.strict { throw TokenMillError(.strict, "\(file):\(lineNumber): the record is not a JSON object") }
+                    drop(DropReason.notAnObject.rawValue)
+                    return
+                }
+                process(extracted, fileIndex: fileIndex, lineNumber: lineNumber)
             }
             if case .failed(let error, _) = end { throw error }
         }
         return o.weighting == .uniform ? uniform.sortedByIndex().map(\.element) : weighted.sortedByIndex().map(\.element)
+    }
+
+    /// The rows of a Parquet file (row group by row group, only the columns in `paths`), as the
+    /// fields a JSONL record would give: a column absent from the file is `missing` for every row.
+    static func readParquet(_ file: String, paths: [[[UInt8]]], _ body: ([JSONScanner.Field], Int) throws -> Void) throws {
+        let parquet = try ParquetFile(path: file)
+        let leaves = paths.map { path in try? parquet.leafIndex(path.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ".")) }
+        var row = 0
+        for g in 0..<parquet.rowGroupCount {
+            let columns = try leaves.map { leaf in try leaf.map { try parquet.rows($0, rowGroup: g, bytesAsText: true) } }
+            for k in 0..<parquet.rows(inRowGroup: g) {
+                row += 1
+                let fields: [JSONScanner.Field] = columns.map { column in
+                    switch column?[k] {
+                    case .string(let s)?: return .string(Array(s.utf8))
+                    case .int(let i)?: return .number(Array(String(i).utf8))
+                    case .double(let d)?: return .number(Array(String(d).utf8))
+                    case nil, .null?: return .missing
+                    case let other?: return .other(other.serialized(pretty: false, trailingNewline: false))
+                    }
+                }
+                try body(fields, row)
+            }
+        }
     }
 
     /// `uid`: lowercase hex SHA-256 of the NFKC texts in the manifest's side order (text; or
