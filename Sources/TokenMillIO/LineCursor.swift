@@ -10,24 +10,26 @@ import Darwin
 /// Lines come without `\n` / `\r\n`; a last line without a newline is returned too.
 public struct LineCursor {
     private var stream: any ByteStream
-    private var buffer: [UInt8] = []
+    /// Bytes `start..<filled` of `buffer` are read and not yet returned.
+    private var buffer: [UInt8]
     private var start = 0
+    private var filled = 0
     private var ended = false
-    private let chunk: Int
     /// 1-based number of the last line returned.
     public private(set) var lineNumber = 0
 
     public init(_ stream: any ByteStream, chunkSize: Int = 1 << 18) {
         self.stream = stream
-        chunk = chunkSize
+        buffer = [UInt8](repeating: 0, count: chunkSize)
     }
 
     /// The next line, or `nil` at the end of the stream.
     public mutating func nextLine() throws -> ArraySlice<UInt8>? {
         while true {
-            if start < buffer.count {
+            if start < filled {
+                let (s, f) = (start, filled)
                 let found: Int? = buffer.withUnsafeBytes { p in
-                    guard let nl = memchr(p.baseAddress! + start, 0x0A, buffer.count - start) else { return nil }
+                    guard let nl = memchr(p.baseAddress! + s, 0x0A, f - s) else { return nil }
                     return p.baseAddress!.distance(to: UnsafeRawPointer(nl))
                 }
                 if let nl = found {
@@ -40,23 +42,27 @@ public struct LineCursor {
                 }
             }
             if ended {
-                guard start < buffer.count else { return nil }
-                var end = buffer.count
+                guard start < filled else { return nil }
+                var end = filled
                 if buffer[end - 1] == 0x0D { end -= 1 }
                 let line = buffer[start..<end]
-                start = buffer.count
+                start = filled
                 lineNumber += 1
                 return line
             }
-            // Keep the unfinished line, then read more.
-            if start > 0 {
-                buffer.removeFirst(start)
+            // Move the unfinished line to the front (growing the buffer if it fills it), then read.
+            let (s, f) = (start, filled)
+            if s > 0 {
+                buffer.withUnsafeMutableBytes { p in
+                    if f > s { p.baseAddress!.copyMemory(from: p.baseAddress! + s, byteCount: f - s) }
+                }
+                filled -= s
                 start = 0
             }
-            let old = buffer.count
-            buffer.append(contentsOf: repeatElement(0, count: chunk))
-            let n = try buffer.withUnsafeMutableBytes { try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[old...])) }
-            buffer.removeLast(chunk - n)
+            if filled == buffer.count { buffer.append(contentsOf: [UInt8](repeating: 0, count: buffer.count)) }
+            let at = filled
+            let n = try buffer.withUnsafeMutableBytes { try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[at...])) }
+            filled += n
             if n == 0 { ended = true }
         }
     }

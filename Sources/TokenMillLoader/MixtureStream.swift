@@ -162,18 +162,26 @@ public final class MixtureStream {
         public var sequences: [Sequence]
     }
 
-    /// The next batch: `batchSize` sequences of at most the step's length, collated.
-    public func nextBatch() throws -> MixtureBatch {
+    /// The next step's sequences (`batchSize` of at most the step's length), not collated: for
+    /// callers that pack or collate themselves.
+    public func nextStep() throws -> (step: Int, phase: String, length: Int, sequences: [Sequence]) {
         let T = currentLength
         let phase = options.phases[currentPhase()].name
         var sequences: [Sequence] = []
         for _ in 0..<options.batchSize { sequences.append(try nextSequence(length: T)) }
-        let collator = Collator(padding: options.padToLength ? .fixed(T) : .dynamic(maxLength: T), padID: options.padID)
-        let batch = collator.collate(sequences.map(\.ids))
-        let result = MixtureBatch(batch: batch, step: step, phase: phase, length: T, sequences: sequences)
-        step += 1
-        tokensServed += Int64(sequences.reduce(0) { $0 + $1.ids.count })
-        return result
+        defer {
+            step += 1
+            tokensServed += Int64(sequences.reduce(0) { $0 + $1.ids.count })
+        }
+        return (step, phase, T, sequences)
+    }
+
+    /// The next batch: `batchSize` sequences of at most the step's length, collated.
+    public func nextBatch() throws -> MixtureBatch {
+        let next = try nextStep()
+        let collator = Collator(padding: options.padToLength ? .fixed(next.length) : .dynamic(maxLength: next.length), padID: options.padID)
+        return MixtureBatch(batch: collator.collate(next.sequences.map(\.ids)), step: next.step, phase: next.phase, length: next.length,
+                            sequences: next.sequences)
     }
 
     /// Shares per phase and source, by sequences and by tokens, and what happened to each source.

@@ -25,11 +25,14 @@ import TokenMillCorpus
 
     @Test(arguments: [MixingUnit.document, MixingUnit.token])
     func sharesFollowThePhaseWeights(_ unit: MixingUnit) throws {
-        let stream = try MixtureStream(options: Self.options(unit: unit, phaseEnd: .step(50_000)), tokenizer: Self.byteLevel)
+        // 100,000 draws in each phase (batches of one sequence).
+        var o = Self.options(unit: unit, phaseEnd: .step(100_000))
+        o.padToLength = false
+        let stream = try MixtureStream(options: o, tokenizer: Self.byteLevel)
         var counts = [[Int]](repeating: [0, 0, 0], count: 2)
-        for _ in 0..<100_000 {
-            let phase = stream.step < 50_000 ? 0 : 1
-            let b = try stream.nextBatch()
+        for _ in 0..<200_000 {
+            let phase = stream.step < 100_000 ? 0 : 1
+            let b = try stream.nextStep()
             #expect(b.phase == (phase == 0 ? "p1" : "p2"))
             let s = b.sequences[0]
             #expect(s.ids.count <= 256 && s.ids.count >= 8)
@@ -123,7 +126,7 @@ import TokenMillCorpus
         var nextOffset: [Int: [Int: Int]] = [:]   // source → ordinal → offset its next piece must start at
         var finished: [Int: Set<Int>] = [:]
         for step in 0..<50_000 {
-            let b = try stream.nextBatch()
+            let b = try stream.nextStep()
             #expect(b.length == curriculum.length(atStep: step))
             #expect(b.phase == (step < 45_000 ? "p1" : "p2"))
             let s = b.sequences[0]
