@@ -15,50 +15,45 @@ public final class MappedNpy: @unchecked Sendable {
     public let elementSize: Int
     /// Number of elements (the product of the shape).
     public let count: Int
-    private let base: UnsafeMutableRawPointer?
+    private let base: UnsafeMutableRawPointer
     private let size: Int
-    private let data: UnsafeRawPointer?
+    private let data: UnsafeRawPointer
 
     public init(path: String) throws {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw TokenMillError(.io, "\(path): cannot open (\(String(cString: strerror(errno))))") }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw TokenMillError(.io, "\(path): cannot stat") }
-        size = Int(st.st_size)
-        var preamble = [UInt8](repeating: 0, count: min(size, 4096))
-        guard pread(fd, &preamble, preamble.count, 0) == preamble.count else { throw TokenMillError(.io, "\(path): cannot read the header") }
-        header = try NpyFormat.parseHeader(preamble, path: path)
-        switch header.dtype {
-        case "<u2": elementSize = 2
-        case "<u4": elementSize = 4
-        case "<i8": elementSize = 8
-        default: throw TokenMillError(.unsupported, "\(path): dtype '\(header.dtype)'; token files hold <u2 or <u4 ids and <i8 offsets")
-        }
-        guard !header.fortranOrder else { throw TokenMillError(.unsupported, "\(path): Fortran-ordered arrays are not read") }
-        count = header.shape.reduce(1, *)
-        guard header.dataOffset + count * elementSize <= size else {
-            throw TokenMillError(.integrity, "\(path): the header promises \(count) elements of \(elementSize) bytes, and the file has \(size - header.dataOffset) bytes of data (truncated?)")
+        let (m, size) = try MemoryMap.map(path, minimumSize: 10) { TokenMillError(.integrity, "\(path): not a valid .npy file (\($0) bytes)") }
+        base = m
+        self.size = size
+        do {
+            header = try NpyFormat.parseHeader(Array(UnsafeRawBufferPointer(start: m, count: min(size, 4096))), path: path)
+            switch header.dtype {
+            case "<u2": elementSize = 2
+            case "<u4": elementSize = 4
+            case "<i8": elementSize = 8
+            default: throw TokenMillError(.unsupported, "\(path): dtype '\(header.dtype)'; token files hold <u2 or <u4 ids and <i8 offsets")
+            }
+            guard !header.fortranOrder else { throw TokenMillError(.unsupported, "\(path): Fortran-ordered arrays are not read") }
+            count = header.shape.reduce(1, *)
+            guard header.dataOffset + count * elementSize <= size else {
+                throw TokenMillError(.integrity, "\(path): the header promises \(count) elements of \(elementSize) bytes, and the file has \(size - header.dataOffset) bytes of data (truncated?)")
+            }
+        } catch {
+            munmap(m, size)
+            throw error
         }
         self.path = path
-        if size > 0, let m = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), m != MAP_FAILED {
-            base = m
-            data = UnsafeRawPointer(m) + header.dataOffset
-        } else {
-            throw TokenMillError(.io, "\(path): cannot map (\(String(cString: strerror(errno))))")
-        }
+        data = UnsafeRawPointer(m) + header.dataOffset
     }
 
-    deinit { if let base { munmap(base, size) } }
+    deinit { munmap(base, size) }
 
     /// Element `i` as an integer (ids widen to `Int`).
     @inline(__always)
     public subscript(i: Int) -> Int {
         precondition(i >= 0 && i < count, "index \(i) out of \(count) in \(path)")
         switch elementSize {
-        case 2: return Int(UInt16(littleEndian: data!.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
-        case 4: return Int(UInt32(littleEndian: data!.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
-        default: return Int(Int64(littleEndian: data!.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)))
+        case 2: return Int(UInt16(littleEndian: data.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+        case 4: return Int(UInt32(littleEndian: data.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+        default: return Int(Int64(littleEndian: data.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)))
         }
     }
 
@@ -68,11 +63,11 @@ public final class MappedNpy: @unchecked Sendable {
         out.reserveCapacity(out.count + range.count)
         switch elementSize {
         case 2:
-            for i in range { out.append(UInt32(UInt16(littleEndian: data!.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))) }
+            for i in range { out.append(UInt32(UInt16(littleEndian: data.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))) }
         case 4:
-            for i in range { out.append(UInt32(littleEndian: data!.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+            for i in range { out.append(UInt32(littleEndian: data.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
         default:
-            for i in range { out.append(UInt32(truncatingIfNeeded: Int64(littleEndian: data!.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)))) }
+            for i in range { out.append(UInt32(truncatingIfNeeded: Int64(littleEndian: data.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)))) }
         }
     }
 }

@@ -88,37 +88,29 @@ public enum TokenCache {
         if options.addEOS { ids.append(tokenizer.eosID) }
     }
 
-    /// Ids of every row of `rows` (one array per row and side), on `jobs` threads; the result
-    /// does not depend on `jobs`.
-    /// A row whose text holds a special token the tokenizer refuses in plain text fails the run
-    /// (tiktoken's `disallowed_special`): `failures` names the first such row.
+    /// Ids of every row of `rows` (one array per row and side), on `jobs` threads
+    /// (`BatchEncoder`); the result does not depend on `jobs`. A row whose text holds a special
+    /// token the tokenizer refuses in plain text (tiktoken's `disallowed_special`) fails the
+    /// run: `failure` names the first such row.
     static func encodeRows(_ rows: ArraySlice<Row>, sides: Int, tokenizer: any Tokenizer, options: Options) -> (ids: [[[UInt32]]], failure: (row: Int, special: String)?) {
-        var out = [[[UInt32]]](repeating: [], count: rows.count)
-        var refused = [String?](repeating: nil, count: rows.count)
-        let jobs = max(1, min(options.jobs, rows.count / 64 + 1))
-        let base = rows.startIndex
-        refused.withUnsafeMutableBufferPointer { refusedBuffer in
-        nonisolated(unsafe) let refusedBuffer = refusedBuffer
-        out.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let buffer = buffer
-            DispatchQueue.concurrentPerform(iterations: jobs) { j in
-                let encoder = tokenizer.makeEncoder()
-                var i = j
-                while i < rows.count {
-                    var perSide: [[UInt32]] = []
-                    for s in 0..<sides {
-                        if let special = rows[base + i].texts[s].withUnsafeBytes({ encoder.disallowedSpecial(in: $0) }) { refusedBuffer[i] = special }
-                        var ids: [UInt32] = []
-                        encode(rows[base + i].texts[s], with: encoder, tokenizer: tokenizer, options: options, into: &ids)
-                        perSide.append(ids)
-                    }
-                    buffer[i] = perSide
-                    i += jobs
-                }
+        let checker = tokenizer.makeEncoder()
+        for (i, row) in zip(rows.indices, rows) {
+            for text in row.texts {
+                if let special = text.withUnsafeBytes({ checker.disallowedSpecial(in: $0) }) { return ([], (i, special)) }
             }
         }
+        var out = [[[UInt32]]](repeating: [], count: rows.count)
+        for s in 0..<sides {
+            let encoded = BatchEncoder.encode(rows.map { $0.texts[s] }, tokenizer: tokenizer, jobs: options.jobs)
+            for (r, ids) in encoded.enumerated() {
+                var example: [UInt32] = []
+                example.reserveCapacity(ids.count + 2)
+                if options.addBOS, let bos = tokenizer.bosID { example.append(bos) }
+                example += ids
+                if options.addEOS { example.append(tokenizer.eosID) }
+                out[r].append(example)
+            }
         }
-        if let first = refused.firstIndex(where: { $0 != nil }) { return (out, (base + first, refused[first]!)) }
         return (out, nil)
     }
 }

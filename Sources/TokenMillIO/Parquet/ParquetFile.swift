@@ -26,17 +26,8 @@ public final class ParquetFile: @unchecked Sendable {
     private let mapped: Bool
 
     public init(path: String) throws {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw TokenMillError(.io, "\(path): cannot open (\(String(cString: strerror(errno))))") }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw TokenMillError(.io, "\(path): cannot stat") }
-        let size = Int(st.st_size)
-        guard size >= 12 else {
-            throw TokenMillError(.corruptInput, "\(path): not a Parquet file (\(size) bytes; a Parquet file has at least 12)")
-        }
-        guard let m = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), m != MAP_FAILED else {
-            throw TokenMillError(.io, "\(path): cannot map (\(String(cString: strerror(errno))))")
+        let (m, size) = try MemoryMap.map(path, minimumSize: 12) {
+            TokenMillError(.corruptInput, "\(path): not a Parquet file (\($0) bytes; a Parquet file has at least 12)")
         }
         do {
             (metadata, schema) = try Self.footer(UnsafeRawBufferPointer(start: m, count: size), path: path)
