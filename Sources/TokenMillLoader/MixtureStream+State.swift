@@ -85,7 +85,10 @@ extension MixtureStream {
                 guard let ids = documents[o] else { throw bad("source \(options.sources[s].name): buffered record \(o) was not read again") }
                 return (o, ids)
             }
-            if let o = pendingOrdinal, let offset = saved["pending"]?["offset"]?.intValue, let ids = documents[o] {
+            if let o = pendingOrdinal {
+                guard let offset = saved["pending"]?["offset"]?.intValue, let ids = documents[o], offset >= 0, Int(offset) < ids.count else {
+                    throw bad("source \(options.sources[s].name): the pending record \(o) was not read again, or its offset is past its end")
+                }
                 pending[s] = (o, ids, Int(offset))
             }
         }

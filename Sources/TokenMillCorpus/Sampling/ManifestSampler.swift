@@ -218,8 +218,7 @@ public struct ManifestSampler {
     }
 
     /// `uid`: lowercase hex SHA-256 of the NFKC texts in the manifest's side order (text; or
-    /// source then target), joined by one 0x00 byte (which NFKC text never contains unescaped
-    /// in JSON-decoded input that passes the filters).
+    /// source then target), joined by one 0x00 byte.
     static func uid(_ sides: ArraySlice<[UInt8]>) -> String {
         let h = SHA256Hasher()
         for (i, s) in sides.enumerated() {
