@@ -13,20 +13,24 @@ public struct MixtureSource: Sendable {
         /// JSONL files (.gz, .zst), read in order and re-opened from the first when exhausted.
         /// When a primary file cannot be opened, the source switches to `fallback` (recorded).
         case jsonl(paths: [String], content: Content, fallback: [String])
-        /// Rows already tokenized: a token cache or packed shards.
+        /// Rows already tokenized: a token cache or packed shards, served as they are (no EOS
+        /// is appended: a cache made with `--add-eos` has it, packed rows hold their EOS).
         case dataset(any TokenDataset)
     }
 
     public var name: String
     public var input: Input
+    /// JSONL only: use just the records whose `split` field is this (a sample manifest's rows).
+    public var split: String?
 
-    public init(name: String, input: Input) {
+    public init(name: String, input: Input, split: String? = nil) {
         self.name = name
         self.input = input
+        self.split = split
     }
 
-    public static func jsonl(_ name: String, paths: [String], content: Content = .text(field: "text"), fallback: [String] = []) -> MixtureSource {
-        MixtureSource(name: name, input: .jsonl(paths: paths, content: content, fallback: fallback))
+    public static func jsonl(_ name: String, paths: [String], content: Content = .text(field: "text"), fallback: [String] = [], split: String? = nil) -> MixtureSource {
+        MixtureSource(name: name, input: .jsonl(paths: paths, content: content, fallback: fallback), split: split)
     }
 }
 

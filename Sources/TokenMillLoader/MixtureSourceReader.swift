@@ -37,6 +37,7 @@ final class MixtureSourceReader {
             case .text(let field): fieldPaths = [path(field)]
             case .instruction: fieldPaths = [path("instruction"), path("input"), path("output")]
             }
+            if source.split != nil { fieldPaths.append(path("split")) }
             guard !primary.isEmpty else { throw TokenMillError(.invalidConfiguration, "mixture source \(source.name): no paths") }
             if let missing = primary.first(where: { !FileManager.default.isReadableFile(atPath: $0) }) {
                 guard !fallback.isEmpty else {
@@ -63,9 +64,7 @@ final class MixtureSourceReader {
             if row == 0 && ordinal > 0 { reopened += 1 }
             defer { ordinal += 1 }
             guard tokenize else { return (ordinal, nil) }
-            var ids = dataset[row]
-            if appendEOS { ids.append(tokenizer.eosID) }
-            return (ordinal, ids)
+            return (ordinal, dataset[row])
         case .jsonl(_, let content, _):
             let line = try nextLine()
             defer { ordinal += 1 }
@@ -111,6 +110,12 @@ final class MixtureSourceReader {
             }
             guard r.isObject else { drops["not_an_object", default: 0] += 1; return nil }
             fields = r.fields
+            if let split = source.split {
+                guard case .string(let s) = fields[fields.count - 1], s.elementsEqual(split.utf8) else {
+                    drops["other_split", default: 0] += 1
+                    return nil
+                }
+            }
         } catch {
             drops["malformed_json", default: 0] += 1
             return nil

@@ -189,3 +189,32 @@ import TokenMillCorpus
         #expect(Int(stream.statistics["sources"]!.arrayValue![0]["reopened"]!.intValue!) == (read - 1) / 6)
     }
 }
+
+@Suite struct ManifestAndCacheSourceTests {
+    /// A sample manifest (one split of it) and a token cache as mixture sources.
+    @Test func manifestSplitAndTokenCacheSources() throws {
+        let cache = try makeCache()
+        let manifest = (cache as NSString).deletingLastPathComponent + "/manifest.jsonl"
+        let tokenizer = try TokenizerLoader.load(fixtureTokenizer, baseDirectory: "")
+        let rows = try String(contentsOfFile: manifest, encoding: .utf8).split(separator: "\n").map { try JSONScanner.parse(String($0)) }
+        let valTargets = Set(rows.filter { $0["split"] == .string("val") }.map { $0["tgt_text"]!.stringValue! })
+        let train = try TokenCacheDataset(directory: cache, split: "train", sides: ["src_text"])
+        let trainRows = Set((0..<train.count).map { train[$0] })
+        var o = MixtureOptions(sources: [.jsonl("val-fr", paths: [manifest], content: .text(field: "tgt_text"), split: "val"),
+                                         MixtureSource(name: "train-en", input: .dataset(train))],
+                               phases: [MixturePhase(name: "p", weights: [1, 1])], curriculum: .constant(4096))
+        o.unit = .document
+        let stream = try MixtureStream(options: o, tokenizer: tokenizer)
+        for _ in 0..<200 {
+            let s = try stream.nextSequence(length: 4096)
+            if s.source == 0 {
+                #expect(s.ids.last == tokenizer.eosID)
+                #expect(valTargets.contains(tokenizer.decodeString(Array(s.ids.dropLast()))))
+            } else {
+                #expect(trainRows.contains(s.ids))  // cache rows as they are (made with --add-eos)
+            }
+        }
+        let drops = stream.statistics["sources"]!.arrayValue![0]["drops"]!
+        #expect(drops["other_split"]!.intValue! >= 108)
+    }
+}

@@ -17,6 +17,8 @@ import TokenMillTokenizers
 ///       - {name: en, paths: [en.jsonl.gz], text_field: text, fallback: [en-mirror.jsonl.gz]}
 ///       - {name: sft, paths: [sft.jsonl], format: instruction}
 ///       - {name: cached, token_cache: cache/, split: train}
+///       - {name: packed, shards: out/quickstart, split: train}     # a build's .npy rows
+///       - {name: pairs, paths: [data/manifest.jsonl], text_field: tgt_text, split: train}
 ///     phases:
 ///       - {name: p1, weights: {en: 55, sft: 35, cached: 10}, until_step: 45000}
 ///       - {name: p2, weights: {en: 20, sft: 25, cached: 55}}
@@ -46,12 +48,18 @@ public enum MixtureRecipe {
         guard let sourceNodes = try root.child("sources")?.array(), !sourceNodes.isEmpty else { throw root.error("give sources: a list") }
         var sources: [MixtureSource] = []
         for node in sourceNodes {
-            try node.checkKeys(["name", "paths", "text_field", "format", "fallback", "token_cache", "split", "sides"])
+            try node.checkKeys(["name", "paths", "text_field", "format", "fallback", "token_cache", "shards", "phase", "split", "sides"])
             let name = try node.child("name")?.string() ?? "source\(sources.count)"
             guard !sources.contains(where: { $0.name == name }) else { throw node.error("the name '\(name)' is used twice") }
             if let cache = node.child("token_cache") {
                 let dataset = try TokenCacheDataset(directory: resolve(try cache.string()), split: try node.child("split")?.string(),
                                                     sides: try node.child("sides")?.stringList())
+                sources.append(MixtureSource(name: name, input: .dataset(dataset)))
+                continue
+            }
+            if let shards = node.child("shards") {
+                let dataset = try PackedShardDataset(directory: resolve(try shards.string()), split: try node.child("split")?.string() ?? "train",
+                                                     phase: try node.child("phase")?.string())
                 sources.append(MixtureSource(name: name, input: .dataset(dataset)))
                 continue
             }
@@ -62,7 +70,8 @@ public enum MixtureRecipe {
             case "instruction": content = .instruction
             case let other: throw node.error("format '\(other)' is not one of text, instruction")
             }
-            sources.append(.jsonl(name, paths: paths.map(resolve), content: content, fallback: (try node.child("fallback")?.stringList() ?? []).map(resolve)))
+            sources.append(.jsonl(name, paths: paths.map(resolve), content: content, fallback: (try node.child("fallback")?.stringList() ?? []).map(resolve),
+                                  split: try node.child("split")?.string()))
         }
 
         let curriculum: Curriculum
