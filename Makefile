@@ -1,7 +1,7 @@
 # TokenMill — the two commands: `make demo` and `make test`. Both install what a fresh machine lacks.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := libzstd-dev libxxhash-dev zlib1g-dev libssl-dev libicu-dev libsnappy-dev liblz4-dev libbrotli-dev pkg-config
+APT_PACKAGES := libzstd-dev libxxhash-dev zlib1g-dev libssl-dev libicu-dev libsnappy-dev liblz4-dev libbrotli-dev libpango1.0-dev libcairo2-dev fonts-dejavu-core fonts-wqy-microhei pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TOKENMILL_RELEASE := .build/release/tokenmill
 

@@ -29,6 +29,7 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto"),   // SHA-256 for manifests
         // NFC/NFKC and lowercasing through ICU (libicu-dev), behind a tiny C interface so that ICU's
         // headers never meet the ICU copy Foundation bundles.
+        .systemLibrary(name: "CPangoCairo", pkgConfig: "pangocairo"),  // QA pages: Pango layout, Cairo PNG (libpango1.0-dev libcairo2-dev)
         .target(name: "CICUShim", linkerSettings: [.linkedLibrary("icuuc")]),
 
         // Document model, errors, stable hashing, seeded PRNG, statistics, Unicode normalization.
@@ -41,6 +42,8 @@ let package = Package(
         // Datasets, collation, loaders and streaming mixtures; IO for memory-mapped .npy and
         // JSONL streams, Tokenizers for the mixture's on-the-fly encoding.
         .target(name: "TokenMillLoader", dependencies: ["TokenMillCore", "TokenMillIO", "TokenMillTokenizers"]),
+        // QA datasets with rendered pages: converters, extraction, Pango/Cairo rendering, resumable output.
+        .target(name: "TokenMillRender", dependencies: ["TokenMillCore", "TokenMillIO", "TokenMillTokenizers", "CPangoCairo"]),
         .target(name: "TokenMillCuration", dependencies: ["TokenMillCore", "TokenMillIO"]),
         // Recipe, build pipeline (index → select → pack → write), manifest, stats, data card.
         .target(name: "TokenMillCorpus", dependencies: [
@@ -49,7 +52,7 @@ let package = Package(
         ], resources: [.copy("Resources/langid.tmlid")]),
         // ArgumentParser commands.
         .target(name: "TokenMillCLI", dependencies: [
-            "TokenMillCorpus", "TokenMillCuration", "TokenMillLoader",
+            "TokenMillCorpus", "TokenMillCuration", "TokenMillLoader", "TokenMillRender",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "tokenmill", dependencies: ["TokenMillCLI"]),
@@ -60,6 +63,7 @@ let package = Package(
         .testTarget(name: "TokenMillTokenizersTests", dependencies: ["TokenMillTokenizers", "TokenMillIO"]),
         // Depends on the executable so that `swift test` builds it for the kill/resume tests.
         .testTarget(name: "TokenMillLoaderTests", dependencies: ["TokenMillLoader", "TokenMillCorpus", "TokenMillTokenizers", "TokenMillIO"]),
+        .testTarget(name: "TokenMillRenderTests", dependencies: ["TokenMillRender", "TokenMillIO", "TokenMillTokenizers"]),
         .testTarget(name: "TokenMillCorpusTests", dependencies: ["TokenMillCorpus", "TokenMillIO", "TokenMillCuration", "tokenmill"]),
     ],
     swiftLanguageModes: [.v6]
