@@ -16,7 +16,7 @@ public struct TokenMillCommand: ParsableCommand {
         commandName: "tokenmill",
         abstract: "Turn raw text into training-ready token shards.",
         version: TokenMillVersion.string,
-        subcommands: [BuildCommand.self, VerifyCommand.self, InspectCommand.self, TrainTokenizerCommand.self, EncodeCommand.self, DecodeCommand.self, ExportTokenizerCommand.self, NormalizeCommand.self, FilterCommand.self, DedupCommand.self, WordsCommand.self, BuildCharsmapCommand.self, LangIDCommand.self, TrainLangIDCommand.self, ParquetCommand.self, SampleCommand.self, EncodeManifestCommand.self, LoaderPreviewCommand.self])
+        subcommands: [BuildCommand.self, VerifyCommand.self, InspectCommand.self, TrainTokenizerCommand.self, EncodeCommand.self, DecodeCommand.self, ExportTokenizerCommand.self, NormalizeCommand.self, FilterCommand.self, DedupCommand.self, WordsCommand.self, BuildCharsmapCommand.self, LangIDCommand.self, TrainLangIDCommand.self, ParquetCommand.self, SampleCommand.self, EncodeManifestCommand.self, LoaderPreviewCommand.self, RenderQACommand.self])
 
     public init() {}
 

@@ -12,12 +12,14 @@ enum JSONAccess {
         }
     }
 
-    /// Number of elements of a list-of-structs or struct-of-lists value.
-    static func count(_ value: JSONValue?, fields: [String]) -> Int {
+    /// A list of structs, from either shape: `{f: [a, b], g: [c, d]}` gives `[{f: a, g: c}, {f: b, g: d}]`.
+    static func elements(_ value: JSONValue?) -> [JSONValue] {
         switch value {
-        case .array(let items)?: return items.count
-        case .object?: return fields.map { value?[$0]?.arrayValue?.count ?? 0 }.max() ?? 0
-        default: return 0
+        case .array(let items)?: return items
+        case .object(let fields)?:
+            let n = fields.map { $0.1.arrayValue?.count ?? 0 }.max() ?? 0
+            return (0..<n).map { i in .object(fields.map { f in (f.0, f.1.arrayValue.map { i < $0.count ? $0[i] : .null } ?? .null) }) }
+        default: return []
         }
     }
 

@@ -33,9 +33,9 @@ public enum NaturalQuestions {
             return r.isEmpty ? nil : r
         }
         let annotations = record["annotations"]
-        let longs = JSONAccess.column(annotations, "long_answer")
-        let shorts = JSONAccess.column(annotations, "short_answers")
-        let yesNo = JSONAccess.ints(annotations?["yes_no_answer"] ?? .array(JSONAccess.column(annotations, "yes_no_answer")))
+        let longs = JSONAccess.elements(annotations?["long_answer"])
+        let shorts = JSONAccess.elements(annotations?["short_answers"])
+        let yesNo = JSONAccess.ints(annotations?["yes_no_answer"])
         let annotators = max(longs.count, shorts.count, yesNo.count)
         for a in 0..<annotators {
             let long = a < longs.count ? span(JSONAccess.int(longs[a]["start_token"]), JSONAccess.int(longs[a]["end_token"])) : nil
