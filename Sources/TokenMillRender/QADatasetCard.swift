@@ -4,6 +4,9 @@ enum QADatasetCard {
     static func markdown(resolution: Resolution) -> String {
         let strings = ["text", "instruction", "answer", "short_answer", "long_answer"]
         let ints = ["answer_start_token", "answer_end_token"]
+        // The features sit in the config (not only in `dataset_info`): the imagefolder builder
+        // otherwise infers them from the first metadata.jsonl, where a column that happens to be
+        // all null gets the null type and the next shard fails to load.
         var yaml = """
         ---
         configs:
@@ -11,7 +14,6 @@ enum QADatasetCard {
           data_files:
           - split: train
             path: data/**
-        dataset_info:
           features:
           - name: image
             dtype: image
