@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "TokenMillTokenizers", targets: ["TokenMillTokenizers"]),
         .library(name: "TokenMillIO", targets: ["TokenMillIO"]),
         .library(name: "TokenMillLoader", targets: ["TokenMillLoader"]),
+        .library(name: "TokenMillRender", targets: ["TokenMillRender"]),
     ],
     dependencies: [
         // Command-line parsing for the `tokenmill` tool only (TokenMillCLI).

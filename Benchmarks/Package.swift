@@ -41,5 +41,15 @@ let package = Package(
             path: "Benchmarks/Loader",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
+        .executableTarget(
+            name: "Render",
+            dependencies: [
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "TokenMillRender", package: "TokenMill"),
+                .product(name: "TokenMillTokenizers", package: "TokenMill"),
+            ],
+            path: "Benchmarks/Render",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
     ]
 )

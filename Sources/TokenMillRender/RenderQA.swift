@@ -114,8 +114,9 @@ public final class RenderQA {
         return summary
     }
 
-    /// Pages of `samples`, on `jobs` threads (one renderer and encoder each), in order.
-    func render(_ samples: [QASample]) -> [QARecord] {
+    /// Records and pages of `samples`, on `jobs` threads (one renderer and encoder each), in order;
+    /// nothing is written.
+    public func render(_ samples: [QASample]) -> [QARecord] {
         var out = [QARecord?](repeating: nil, count: samples.count)
         let jobs = max(1, min(options.jobs, samples.count))
         let builder = self.builder, maxHeight = options.maxHeight, resolution = options.resolution
