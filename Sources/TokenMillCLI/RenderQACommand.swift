@@ -49,7 +49,14 @@ struct RenderQACommand: ParsableCommand {
             let skipped = summary.skipped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             print("rendered \(summary.rendered), already done \(summary.alreadyDone), shards written \(summary.shardsWritten)" + (skipped.isEmpty ? "" : "; skipped: \(skipped)")
                   + (summary.noSelectedPassage > 0 ? "; MS MARCO without a selected passage: \(summary.noSelectedPassage)" : ""))
-            print("dataset: " + summary.totals.serialized(pretty: false))
+            let t = summary.totals
+            let sources = (t["sources"].flatMap { v -> [(String, JSONValue)]? in if case .object(let p) = v { return p }; return nil } ?? [])
+                .map { "\($0.0) \($0.1.intValue ?? 0)" }.joined(separator: ", ")
+            let quality = Quality.allCases.compactMap { q -> String? in
+                guard let n = t["quality"]?[q.rawValue]?["count"]?.intValue, n > 0 else { return nil }
+                return "\(q.rawValue) \(n) (\(t["quality"]![q.rawValue]!["percentage"]!.doubleValue!)%)"
+            }.joined(separator: ", ")
+            print("dataset: \(t["samples"]?.intValue ?? 0) samples (\(sources)); quality: \(quality); truncated \(t["truncated"]?.intValue ?? 0); details in \(output)/stats.json")
         }
     }
 }
