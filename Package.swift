@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "TokenMillTokenizersTests", dependencies: ["TokenMillTokenizers", "TokenMillIO"]),
         // Depends on the executable so that `swift test` builds it for the kill/resume tests.
         .testTarget(name: "TokenMillLoaderTests", dependencies: ["TokenMillLoader", "TokenMillCorpus", "TokenMillTokenizers", "TokenMillIO"]),
-        .testTarget(name: "TokenMillRenderTests", dependencies: ["TokenMillRender", "TokenMillIO", "TokenMillTokenizers"]),
+        .testTarget(name: "TokenMillRenderTests", dependencies: ["TokenMillRender", "TokenMillIO", "TokenMillTokenizers", "CPangoCairo"]),
         .testTarget(name: "TokenMillCorpusTests", dependencies: ["TokenMillCorpus", "TokenMillIO", "TokenMillCuration", "tokenmill"]),
     ],
     swiftLanguageModes: [.v6]
