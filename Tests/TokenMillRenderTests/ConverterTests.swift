@@ -115,6 +115,36 @@ import TokenMillTokenizers
         #expect(builder.extract(s).method == .answerOnly)
     }
 
+    /// A long NQ document (3,000 tokens, some HTML) converts, and its record is cut around the
+    /// short answer with the gundam window; token positions survive the HTML removal.
+    @Test func aLongNaturalQuestionsDocumentIsCutAroundItsShortAnswer() throws {
+        var tokens: [JSONValue] = [], html: [JSONValue] = []
+        for i in 0..<3000 {
+            let isTag = i % 100 == 0
+            tokens.append(.string(isTag ? "<P>" : "t\(i)"))
+            html.append(.bool(isTag))
+        }
+        let record: JSONValue = .object([
+            ("id", .string("nq-long")),
+            ("document", .object([("title", .string("Long")), ("tokens", .object([("token", .array(tokens)), ("is_html", .array(html))]))])),
+            ("question", .object([("text", .string("which token"))])),
+            ("annotations", .object([
+                ("long_answer", .array([.object([("start_token", .int(1401)), ("end_token", .int(1499))])])),
+                ("short_answers", .array([.object([("start_token", .array([.int(1450)])), ("end_token", .array([.int(1452)])), ("text", .array([.string("t1450 t1451")]))])])),
+                ("yes_no_answer", .array([.int(-1)])),
+            ])),
+        ])
+        guard case .success(let s) = NaturalQuestions.convert(record, index: 7, split: "train") else { Issue.record("no sample"); return }
+        #expect(s.words.count == 3000 - 30)
+        #expect(s.words[s.shortSpan!].joined(separator: " ") == "t1450 t1451" && s.shortSpan == 1435..<1437)
+        #expect(s.words[s.longSpan!].first == "t1401" && s.words[s.longSpan!].last == "t1498")
+        let builder = QARecordBuilder(resolution: .gundam, tokenizer: try TokenizerLoader.load("byte-level", baseDirectory: ""))
+        let (text, method, window) = builder.extract(s)
+        #expect(method == .contextual && window == 800)
+        let kept = ContextExtraction.window(answerStart: s.shortSpan!.lowerBound, answerEnd: s.shortSpan!.upperBound, window: 800, count: s.words.count)
+        #expect(text == s.words[kept].joined(separator: " ") && kept.count == 2 * 800 + 2)
+    }
+
     @Test func qualityBoundariesAndDescriptions() {
         let table: [(Int, Quality)] = [(2200, .excellent), (2201, .good), (3300, .good), (3301, .medium), (5000, .medium), (5001, .poor), (8800, .poor), (8801, .unreadable)]
         for (h, q) in table { #expect(Quality(height: h) == q, "\(h)") }
