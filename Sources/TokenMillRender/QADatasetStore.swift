@@ -19,13 +19,21 @@ public final class QADatasetStore {
     public private(set) var doneKeys: Set<String> = []
     public private(set) var nextShard = 0
     public private(set) var shards: [(id: Int, samples: Int)] = []
+    /// The resolution every page of the dataset has.
+    public let resolution: Resolution
 
-    public init(directory: String) throws {
+    /// Opens (or starts) the dataset in `directory`. A dataset holds one resolution: opening one
+    /// made at another fails, naming both.
+    public init(directory: String, resolution: Resolution) throws {
         self.directory = directory
+        self.resolution = resolution
         let fm = FileManager.default
         try fm.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
         if let data = fm.contents(atPath: directory + "/progress.json"), let p = try? JSONScanner.parse(Array(data)) {
             nextShard = Int(p["next_shard"]?.intValue ?? 0)
+            if let made = p["resolution"]?.stringValue, made != resolution.rawValue {
+                throw TokenMillError(.invalidConfiguration, "\(directory): its pages were rendered at \(made); run with --resolution \(made), or write to another folder")
+            }
         }
         for name in try fm.contentsOfDirectory(atPath: directory + "/data").sorted() {
             if name.hasSuffix(".tmp") { try fm.removeItem(atPath: directory + "/data/" + name); continue }
@@ -80,6 +88,7 @@ public final class QADatasetStore {
     func writeProgress() throws {
         let p: JSONValue = .object([
             ("format", .string("tokenmill-qa-progress")), ("format_version", .int(1)),
+            ("resolution", .string(resolution.rawValue)),
             ("next_shard", .int(Int64(nextShard))),
             ("samples", .int(Int64(doneKeys.count))),
             ("shards", .array(shards.sorted { $0.id < $1.id }.map { .object([("id", .int(Int64($0.id))), ("samples", .int(Int64($0.samples)))]) })),

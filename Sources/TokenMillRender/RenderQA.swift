@@ -49,7 +49,7 @@ public final class RenderQA {
     public init(options: RenderQAOptions, tokenizer: any Tokenizer) throws {
         self.options = options
         builder = QARecordBuilder(resolution: options.resolution, tokenizer: tokenizer)
-        store = try QADatasetStore(directory: options.output)
+        store = try QADatasetStore(directory: options.output, resolution: options.resolution)
     }
 
     public func run(log: (String) -> Void = { _ in }) throws -> RenderQASummary {

@@ -96,6 +96,8 @@ def test_killed_runs_resume_to_every_key_exactly_once(tmp_path):
     rows = records(out)
     keys = [(r["metadata"]["source"], r["metadata"]["original_id"]) for _, r in rows]
     assert len(keys) == len(set(keys)) == expected
+    other = run(out, *sources, "--resolution", "tiny", check=False)
+    assert other.returncode != 0 and "rendered at gundam" in other.stderr
     progress = json.load(open(out / "progress.json"))
     ids = [s["id"] for s in progress["shards"]]
     assert ids == sorted(ids) and progress["next_shard"] > max(ids) and progress["samples"] == expected
