@@ -11,7 +11,7 @@ import TokenMillCore
         for f in files {
             let path = dir + "/" + f
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: path, contents: Data())
+            #expect(FileManager.default.createFile(atPath: path, contents: Data()))
         }
         if let readme { try readme.write(toFile: dir + "/README.md", atomically: true, encoding: .utf8) }
         return dir
