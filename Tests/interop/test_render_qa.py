@@ -107,7 +107,9 @@ def test_hf_datasets_loads_the_folder(tmp_path):
     import datasets
     out = tmp_path / "qa"
     run(out, "--nq", str(QA / "nq_shape.jsonl"), "--marco", str(MARCO_FAQ), "--squad", str(SQUAD), "--batch-size", "50")
-    ds = datasets.load_dataset(str(out), split="train")
+    # A cache of its own: datasets keys a local folder's prepared data by the folder's name and
+    # file layout, so an older "qa" folder of the same layout (another test run) would be reused.
+    ds = datasets.load_dataset(str(out), split="train", cache_dir=str(tmp_path / "hf-cache"))
     assert ds.num_rows == 3 + 173 + 5
     assert set(ds.features) >= {"image", "text", "instruction", "answer", "short_answer", "long_answer", "answer_start_token",
                                  "answer_end_token", "quality", "image_height", "token_count", "extracted_token_count", "metadata"}
