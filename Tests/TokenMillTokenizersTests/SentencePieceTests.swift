@@ -43,6 +43,26 @@ import Testing
         try BPEParityTests.expectGolden(ids, "\(name).\(set)")
     }
 
+    /// A cached word path is reused only while it is provably what the float32 relaxation picks
+    /// after the score before the word. One text of the whole English corpus (11 MB) drives that
+    /// score to about -2·10⁷, where float32 rounding exceeds many words' margins: the ids must
+    /// still equal the relaxation's alone, and both the reuse and its refusal must have happened.
+    @Test(arguments: ["8k", "32k_bf"])
+    func cachedWordPathsEqualTheRelaxationOnAVeryLongText(_ model: String) throws {
+        let tok = try SentencePieceTokenizer.load(path: BPEParityTests.fixtures + "/spm_unigram_en_\(model).model")
+        let text = Array(try BPEParityTests.texts("en").joined(separator: Array("\n".utf8)))
+        let cached = try #require(tok.makeEncoder() as? SentencePieceEncoder)
+        let plain = try #require(tok.makeEncoder() as? SentencePieceEncoder)
+        plain.usesWordCache = false
+        var a: [UInt32] = [], b: [UInt32] = []
+        text.withUnsafeBytes { cached.encode($0, into: &a); plain.encode($0, into: &b) }
+        #expect(a.count > 2_000_000)
+        #expect(a == b, "first difference at id \(zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count))")
+        let c = cached.wordCacheCounts
+        #expect(c.hits > c.misses && c.refused > 1000, "\(c)")
+        #expect(plain.wordCacheCounts.hits == 0)
+    }
+
     @Test(arguments: [1, 10, 100, 1000, 50_000])
     func aTruncatedModelFailsWithTheOffset(_ keep: Int) throws {
         let bytes = [UInt8](FileManager.default.contents(atPath: Self.mistral)!)

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import TokenMillCore
 
 /// SentencePiece's normalizer: the precompiled charsmap (a Darts double-array trie of rules,
@@ -72,39 +77,124 @@ struct SentencePieceNormalizer: Sendable {
             }
         }
         if input.isEmpty { return }
-        let start = out.count
         let space: [UInt8] = spec.escapeWhitespaces ? Self.spaceSymbol : [0x20]
-        if !treatWhitespaceAsSuffix && spec.addDummyPrefix { out.append(contentsOf: space) }
+        // Written through a pointer: room for the longest plain-ASCII form (a space is three
+        // bytes) plus a 4-byte store's slack; rule replacements grow it as they need.
+        var buffer = OutputBytes(capacity: 3 * input.count + 8)
+        defer { buffer.free() }
+        if !treatWhitespaceAsSuffix && spec.addDummyPrefix { space.withUnsafeBytes { buffer.append($0) } }
         var prevSpace = spec.removeExtraWhitespaces
         let fastASCII = userDefined.isEmpty
+        let escape = spec.escapeWhitespaces, removeExtra = spec.removeExtraWhitespaces
         while !input.isEmpty {
-            // Plain ASCII that no rule can touch (and no user symbols): one byte at a time.
-            if fastASCII && input[0] < 0x80 && plainASCII[Int(input[0])] && (input.count == 1 || input[1] < 0x80) {
-                let c = input[0]
-                if !(prevSpace && c == 0x20) {
-                    if spec.escapeWhitespaces && c == 0x20 { out.append(contentsOf: Self.spaceSymbol) } else { out.append(c) }
-                    prevSpace = c == 0x20 && spec.removeExtraWhitespaces
-                } else if !spec.removeExtraWhitespaces {
-                    prevSpace = false
+            // Plain ASCII that no rule can touch (and no user symbols), one branch-free step a
+            // byte; the byte before a non-ASCII one is left to the rules (it may start one).
+            if fastASCII {
+                let consumed = plainASCII.withUnsafeBufferPointer { plain in
+                    Self.copyPlainASCII(input, plain: plain.baseAddress!, into: &buffer, prevSpace: &prevSpace, escape: escape, removeExtra: removeExtra)
                 }
-                input = UnsafeRawBufferPointer(rebasing: input[1...])
-                continue
+                if consumed > 0 {
+                    input = UnsafeRawBufferPointer(rebasing: input[consumed...])
+                    continue
+                }
             }
             let p = prefix(input)
             var sp = bytes(p, input)
             if prevSpace { while let f = sp.first, f == 0x20 { sp = UnsafeRawBufferPointer(rebasing: sp[1...]) } }
             if !sp.isEmpty {
+                buffer.reserve(3 * sp.count + 4)
                 for b in sp {
-                    if spec.escapeWhitespaces && b == 0x20 { out.append(contentsOf: Self.spaceSymbol) } else { out.append(b) }
+                    if escape && b == 0x20 { Self.spaceSymbol.withUnsafeBytes { buffer.append($0) } } else { buffer.append(b) }
                 }
                 prevSpace = sp[sp.count - 1] == 0x20
             }
             input = UnsafeRawBufferPointer(rebasing: input[p.consumed...])
-            if !spec.removeExtraWhitespaces { prevSpace = false }
+            if !removeExtra { prevSpace = false }
         }
-        if spec.removeExtraWhitespaces {
-            while out.count - start >= space.count && out[(out.count - space.count)...].elementsEqual(space) { out.removeLast(space.count) }
+        if removeExtra {
+            while buffer.count >= space.count && space.withUnsafeBytes({ buffer.hasSuffix($0) }) { buffer.count -= space.count }
         }
-        if treatWhitespaceAsSuffix && spec.addDummyPrefix { out.append(contentsOf: space) }
+        if treatWhitespaceAsSuffix && spec.addDummyPrefix { space.withUnsafeBytes { buffer.append($0) } }
+        out.append(contentsOf: buffer.bytes)
+    }
+
+    /// Copies the plain ASCII bytes at the start of `input` (stopping before a byte a rule may
+    /// start with, and before the ASCII byte that precedes a non-ASCII one), spaces escaped and
+    /// collapsed as the spec says; returns how many input bytes it took. Each byte is one
+    /// 4-byte store (the byte, or '▁') and an advance of 0, 1 or 3.
+    @inline(__always)
+    private static func copyPlainASCII(_ input: UnsafeRawBufferPointer, plain: UnsafePointer<Bool>, into out: inout OutputBytes,
+                                       prevSpace: inout Bool, escape: Bool, removeExtra: Bool) -> Int {
+        let n = input.count
+        out.reserve(3 * n + 4)
+        let src = input.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let dst = out.end
+        let spaceWord: UInt32 = escape ? 0x0081_96E2 : 0x20
+        let spaceLength = escape ? 3 : 1
+        var w = 0, k = 0
+        var previous = prevSpace
+        var wBefore = 0, previousBefore = previous
+        while k < n {
+            let c = src[k]
+            if c >= 0x80 {
+                // The last ASCII byte goes back to the rules with the character after it.
+                if k > 0 { k -= 1; w = wBefore; previous = previousBefore }
+                break
+            }
+            if !plain[Int(c)] { break }
+            wBefore = w; previousBefore = previous
+            let isSpace = c == 0x20
+            (dst + w).storeBytes(of: isSpace ? spaceWord : UInt32(c), as: UInt32.self)
+            w &+= isSpace ? (previous ? 0 : spaceLength) : 1
+            previous = isSpace && removeExtra
+            k += 1
+        }
+        out.count += w
+        prevSpace = previous
+        return k
+    }
+}
+
+/// A growable byte buffer written through a pointer (the normalizer's output before it is
+/// appended to the caller's array in one copy).
+struct OutputBytes {
+    private(set) var base: UnsafeMutableRawPointer
+    private(set) var capacity: Int
+    var count = 0
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 16)
+        base = .allocate(byteCount: self.capacity, alignment: 8)
+    }
+
+    func free() { base.deallocate() }
+
+    var end: UnsafeMutableRawPointer { base + count }
+    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+    mutating func reserve(_ extra: Int) {
+        guard count + extra > capacity else { return }
+        let bigger = max(2 * capacity, count + extra)
+        let b = UnsafeMutableRawPointer.allocate(byteCount: bigger, alignment: 8)
+        b.copyMemory(from: base, byteCount: count)
+        base.deallocate()
+        base = b
+        capacity = bigger
+    }
+
+    @inline(__always) mutating func append(_ byte: UInt8) {
+        reserve(1)
+        base.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
+        count += 1
+    }
+
+    @inline(__always) mutating func append(_ b: UnsafeRawBufferPointer) {
+        reserve(b.count)
+        if b.count > 0 { (base + count).copyMemory(from: b.baseAddress!, byteCount: b.count) }
+        count += b.count
+    }
+
+    func hasSuffix(_ b: UnsafeRawBufferPointer) -> Bool {
+        count >= b.count && memcmp(base + count - b.count, b.baseAddress!, b.count) == 0
     }
 }

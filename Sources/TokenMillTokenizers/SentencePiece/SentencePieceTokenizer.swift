@@ -296,10 +296,16 @@ final class SentencePieceEncoder: TokenEncoder {
     private var bestFrom: [Int32] = []
     private var bestID: [Int32] = []
     private var edges: [UInt32] = []
-    private var edgeCache: LatticeCache? = LatticeCache()
+    private let wordCache = UnigramWordCache()
+    private let wordPath = UnigramWordPath(maxBytes: SentencePieceEncoder.cachedWordBytes)
     private var path: [(Int, Int, Int32)] = []
-    /// Words up to this many bytes have their lattice edges cached.
+    /// Words up to this many bytes have their best paths cached.
     static let cachedWordBytes = 64
+    /// Off in tests that compare the cached paths with the relaxation alone.
+    var usesWordCache = true
+    /// Words answered from the cache, words not in it, and cached words whose path was not
+    /// safe to reuse after the score before them (relaxed instead).
+    private(set) var wordCacheCounts = (hits: 0, misses: 0, refused: 0)
 
     /// The lattice nodes starting at the characters of `s[from..<to]`, in sentencepiece's order
     /// (by start, then shortest first, then the unknown node where no one-character piece
@@ -361,9 +367,11 @@ final class SentencePieceEncoder: TokenEncoder {
     /// sentencepiece's optimized Viterbi: for each end position the best path, candidates taken in
     /// order of start position and length, a later one replacing only a strictly better score;
     /// a position with no one-character piece gets an unknown node scored min − 10. Scores are
-    /// summed in float32 along the whole text, as sentencepiece does, so the path depends on the
-    /// text before a word: what is cached per word (when no piece crosses a word start) is the
-    /// word's lattice nodes, not its ids — the relaxation runs every time, in the same order.
+    /// summed in float32 along the whole text, as sentencepiece does, so a word's path can depend
+    /// on the text before it. When no piece crosses a word start, the text is done word by word:
+    /// a cached word whose path provably does not depend on the score before it (see
+    /// `UnigramWordPath`) gets its cached ids; any other word has its lattice relaxed in
+    /// sentencepiece's order and its path read back before the next word.
     private func unigram(_ s: UnsafeRawBufferPointer, into ids: inout [UInt32]) {
         let size = s.count
         guard size > 0 else { return }
@@ -374,39 +382,51 @@ final class SentencePieceEncoder: TokenEncoder {
         nodeID.removeAll(keepingCapacity: true); nodeID.append(contentsOf: repeatElement(-1, count: size + 1))
         var nodes = edges
         edges = []
-        var cache = edgeCache ?? LatticeCache()
-        edgeCache = nil
+        let cache = wordCache
         let unk = UInt32(t.model.unkID)
         let units = t.pieceArray, lscores = t.latticeScores
         let wordwise = t.wordwise && !units.isEmpty
+        let cached = usesWordCache
         score.withUnsafeMutableBufferPointer { sc in
         from.withUnsafeMutableBufferPointer { fr in
         nodeID.withUnsafeMutableBufferPointer { nd in
         units.withUnsafeBufferPointer { un in
         lscores.withUnsafeBufferPointer { ls in
             let scp = sc.baseAddress!, frp = fr.baseAddress!, ndp = nd.baseAddress!
-            if units.isEmpty { trieLattice(s, sc, fr, nd); return }
+            if units.isEmpty { trieLattice(s, sc, fr, nd); emitPath(s, from: 0, to: size, frp, ndp, into: &ids); return }
             var a = 0
             var i = 3
             while a < size {
                 // The word [a, b): up to the next '▁' that follows another character.
-                var b = size
-                if wordwise {
-                    while i + 3 <= size {
-                        if s[i] == 0xE2 && s[i + 1] == 0x96 && s[i + 2] == 0x81 && !(s[i - 3] == 0xE2 && s[i - 2] == 0x96 && s[i - 1] == 0x81) { b = i; break }
-                        i += 1
-                    }
-                }
-                if wordwise && b - a <= Self.cachedWordBytes {
+                let b = wordwise ? Self.wordEnd(s, from: i) : size
+                if wordwise && cached && b - a <= Self.cachedWordBytes {
                     let word = UnsafeRawBufferPointer(rebasing: s[a..<b])
-                    let h = PieceCache.hash(word)
-                    let start = a
-                    if !cache.withCached(word, hash: h, { Self.relax($0, offset: start, scores: ls, scp, frp, ndp) }) {
+                    let (key, h) = UnigramWordCache.keyAndHash(word, readable: size - a)
+                    let before = scp[a]
+                    let hit = cache.find(word, key: key, hash: h)
+                    var fast = hit.flatMap { abs(before) < $0.limit ? $0.ids : nil }
+                    if fast != nil { wordCacheCounts.hits += 1 } else if hit == nil { wordCacheCounts.misses += 1 } else { wordCacheCounts.refused += 1 }
+                    if fast == nil {
                         nodes.removeAll(keepingCapacity: true)
                         Self.lattice(s, from: a, to: b, units: un, scores: ls, unk: unk, into: &nodes)
-                        cache.insert(word, hash: h, nodes: nodes[...])
-                        nodes.withUnsafeBufferPointer { Self.relax($0, offset: start, scores: ls, scp, frp, ndp) }
+                        if hit == nil {
+                            nodes.withUnsafeBufferPointer { wordPath.compute($0, wordBytes: b - a, scores: ls, unknown: unk) }
+                            cache.insert(word, key: key, hash: h, path: wordPath)
+                            if abs(before) < wordPath.limit { fast = wordPath.ids }
+                        }
                     }
+                    if let fast {
+                        var sum = before
+                        for id in fast { sum = ls[Int(id)] + sum }
+                        scp[b] = sum
+                        ids.append(contentsOf: fast)
+                        previousUnknown = false
+                        a = b
+                        i = b + 3
+                        continue
+                    }
+                    let start = a
+                    nodes.withUnsafeBufferPointer { Self.relax($0, offset: start, scores: ls, scp, frp, ndp) }
                 } else {
                     // Character by character: node offsets stay small however long the text.
                     var c = a
@@ -420,22 +440,57 @@ final class SentencePieceEncoder: TokenEncoder {
                         c = next
                     }
                 }
+                // No node crosses a word start, so every path passes through `b`.
+                emitPath(s, from: a, to: b, frp, ndp, into: &ids)
                 a = b
                 i = b + 3
             }
         }}}}}
         edges = nodes
-        edgeCache = cache
+        bestScore = score; bestFrom = from; bestID = nodeID
+    }
+
+    /// Where the word that the scan reaches at `i` ends: the first '▁' at or after `i` that does
+    /// not follow another '▁' (at least 3 bytes into the text), or the text's end. Eight bytes at
+    /// a time look for the '▁' lead byte 0xE2.
+    @inline(__always)
+    static func wordEnd(_ s: UnsafeRawBufferPointer, from start: Int) -> Int {
+        let size = s.count
+        guard size >= 3 else { return size }
+        let p = s.baseAddress!
+        @inline(__always) func isSpace(_ j: Int) -> Bool {
+            p.load(fromByteOffset: j, as: UInt8.self) == 0xE2 && p.load(fromByteOffset: j + 1, as: UInt8.self) == 0x96
+                && p.load(fromByteOffset: j + 2, as: UInt8.self) == 0x81
+        }
+        var i = max(start, 3)
+        while i + 8 <= size {
+            let x = UInt64(littleEndian: (p + i).loadUnaligned(as: UInt64.self)) ^ 0xE2E2_E2E2_E2E2_E2E2
+            let z = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+            if z == 0 { i += 8; continue }
+            // The lowest flagged byte is a true 0xE2.
+            i += z.trailingZeroBitCount >> 3
+            if i + 3 <= size && isSpace(i) && !isSpace(i - 3) { return i }
+            i += 1
+        }
+        while i + 3 <= size {
+            if isSpace(i) && !isSpace(i - 3) { return i }
+            i += 1
+        }
+        return size
+    }
+
+    /// Emits the best path from `from` to `to` (read back from `to`).
+    private func emitPath(_ s: UnsafeRawBufferPointer, from a: Int, to b: Int, _ from: UnsafeMutablePointer<Int32>,
+                          _ nodeID: UnsafeMutablePointer<Int32>, into ids: inout [UInt32]) {
         path.removeAll(keepingCapacity: true)
-        var end = size
-        while end > 0 {
+        var end = b
+        while end > a {
             path.append((Int(from[end]), end, nodeID[end]))
             end = Int(from[end])
         }
         for (a, b, id) in path.reversed() {
             emit(UnsafeRawBufferPointer(rebasing: s[a..<b]), id: id >= 0 ? UInt32(id) : nil, into: &ids)
         }
-        bestScore = score; bestFrom = from; bestID = nodeID
     }
 
     /// The lattice through the hashed trie (a model whose pieces cannot all be double-array keys).
