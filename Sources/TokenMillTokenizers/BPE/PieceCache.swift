@@ -43,11 +43,20 @@ struct PieceCache {
 
     @inline(__always)
     static func inlineKey(_ piece: UnsafeRawBufferPointer) -> UInt64 {
-        var k: UInt64 = 0
-        let n = min(piece.count, 8)
-        let p = piece.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        for i in 0..<n { k |= UInt64(p[i]) << (8 * UInt64(i)) }
-        return k
+        load(piece.baseAddress!, count: piece.count, readable: piece.count)
+    }
+
+    /// Up to 8 bytes at `p` as a little-endian integer, zero-padded; `readable` bytes may be read
+    /// from `p` (one unaligned load when at least 8).
+    @inline(__always)
+    static func load(_ p: UnsafeRawPointer, count: Int, readable: Int) -> UInt64 {
+        if readable >= 8 {
+            let v = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
+            return count >= 8 ? v : v & ((1 << (8 * UInt64(count))) &- 1)
+        }
+        var v: UInt64 = 0
+        for i in 0..<min(count, 8) { v |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << (8 * UInt64(i)) }
+        return v
     }
 
     /// Appends the cached ids of `piece` to `out` and returns true, or returns false.

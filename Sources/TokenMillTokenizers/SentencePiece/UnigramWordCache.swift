@@ -53,29 +53,16 @@ final class UnigramWordCache {
         ids.deallocate()
     }
 
-    /// Up to 8 bytes at `p` as a little-endian integer, zero-padded; `readable` bytes may be read
-    /// from `p` (one unaligned load when at least 8).
-    @inline(__always)
-    static func load(_ p: UnsafeRawPointer, count: Int, readable: Int) -> UInt64 {
-        if readable >= 8 {
-            let v = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
-            return count >= 8 ? v : v & ((1 << (8 * UInt64(count))) &- 1)
-        }
-        var v: UInt64 = 0
-        for i in 0..<min(count, 8) { v |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << (8 * UInt64(i)) }
-        return v
-    }
-
     /// A word's key (its first 8 bytes) and hash, 8 bytes at a time; `readable` bytes may be
     /// read from the word's start (at least its length).
     @inline(__always)
     static func keyAndHash(_ word: UnsafeRawBufferPointer, readable: Int) -> (key: UInt64, hash: UInt64) {
         let p = word.baseAddress!, n = word.count
-        let key = load(p, count: n, readable: readable)
+        let key = PieceCache.load(p, count: n, readable: readable)
         var h = (key ^ UInt64(n)) &* 0x9E37_79B9_7F4A_7C15
         var offset = 8
         while offset < n {
-            h = (h ^ (h >> 29) ^ load(p + offset, count: n - offset, readable: readable - offset)) &* 0xBF58_476D_1CE4_E5B9
+            h = (h ^ (h >> 29) ^ PieceCache.load(p + offset, count: n - offset, readable: readable - offset)) &* 0xBF58_476D_1CE4_E5B9
             offset += 8
         }
         h ^= h >> 33
