@@ -4,9 +4,9 @@ import TokenMillCore
 
 /// The EM rounds: lattices, expected counts, the M-step and pruning.
 extension UnigramTrainer {
-    // MARK: - EM
+    // MARK: - Lattices
 
-    /// The pieces as a byte trie for lattices, with their scores.
+    /// The pieces' scores (and, for finding edges, their byte trie).
     struct Lattice {
         let trie: PieceTrie
         let scores: [Float]
@@ -17,9 +17,9 @@ extension UnigramTrainer {
         /// Words up to this many bytes run forward-backward on plain probabilities.
         let linearLimit: Int
 
-        init(_ pieces: [Piece]) {
+        init(_ pieces: [Piece], trie withTrie: Bool = true) {
             var t = PieceTrie()
-            for (i, p) in pieces.enumerated() { t.insert(p.bytes, id: Int32(i)) }
+            if withTrie { for (i, p) in pieces.enumerated() { t.insert(p.bytes, id: Int32(i)) } }
             trie = t
             scores = pieces.map(\.score)
             minScore = scores.min() ?? 0
@@ -29,7 +29,8 @@ extension UnigramTrainer {
             linearLimit = Int(600 / max(1, -Double(minScore - UnigramTrainer.unkPenalty)))
         }
 
-        /// Calls `body(start, end, id)` for every piece in `w` (id -1: an unknown character).
+        /// Calls `body(start, end, id)` for every piece in `w` (id -1: an unknown character), by
+        /// start, then end; an unknown character's edge comes last among its start's.
         @inline(__always)
         func forEachEdge(_ w: UnsafeBufferPointer<UInt8>, _ body: (Int, Int, Int32) -> Void) {
             var s = 0
@@ -55,36 +56,150 @@ extension UnigramTrainer {
         }
 
         @inline(__always) func score(_ id: Int32) -> Float { id >= 0 ? scores[Int(id)] : minScore - UnigramTrainer.unkPenalty }
-        @inline(__always) func probability(_ id: Int32) -> Double { id >= 0 ? probabilities[Int(id)] : unkProbability }
+    }
+
+    /// One lattice edge of a word: its bytes `start..<end` are piece `id` (-1: an unknown character).
+    struct Edge {
+        var start: Int32
+        var end: Int32
+        var id: Int32
+    }
+
+    /// Every word's lattice edges, in `Lattice.forEachEdge` order. They are found once, with the
+    /// seed pieces' trie, and afterwards only filtered and renumbered: training never adds a
+    /// piece, so the edges of a smaller piece set are a subset of the seed set's (plus an
+    /// unknown character's edge where a character's own piece went). This saves a trie walk per
+    /// word in every EM step and pruning pass. Words are dealt round-robin to `jobs` parts, the
+    /// split `sumOverWords` uses, so each thread reads and filters only its own part.
+    struct WordEdges {
+        let jobs: Int
+        /// Part `j` holds words `j`, `j + jobs`, …; its `k`-th word's edges are
+        /// `edges[j][bounds[j][k]..<bounds[j][k + 1]]`.
+        var edges: [[Edge]]
+        var bounds: [[Int]]
+        var count: Int { edges.reduce(0) { $0 + $1.count } }
+    }
+
+    func wordJobs(_ words: Words) -> Int { max(1, min(options.jobs, words.count / 1000 + 1)) }
+
+    func makeEdges(_ lattice: Lattice, _ words: Words) -> WordEdges {
+        let jobs = wordJobs(words)
+        var edges = [[Edge]](repeating: [], count: jobs)
+        var bounds = [[Int]](repeating: [], count: jobs)
+        edges.withUnsafeMutableBufferPointer { edges in
+          bounds.withUnsafeMutableBufferPointer { bounds in
+            nonisolated(unsafe) let edges = edges, bounds = bounds
+            DispatchQueue.concurrentPerform(iterations: jobs) { j in
+                var part: [Edge] = [], starts: [Int] = [0]
+                words.bytes.withUnsafeBufferPointer { all in
+                    for i in stride(from: j, to: words.count, by: jobs) {
+                        lattice.forEachEdge(UnsafeBufferPointer(rebasing: all[words.offsets[i]..<words.offsets[i + 1]])) { s, e, id in
+                            part.append(Edge(start: Int32(s), end: Int32(e), id: id))
+                        }
+                        starts.append(part.count)
+                    }
+                }
+                edges[j] = part
+                bounds[j] = starts
+            }
+          }
+        }
+        return WordEdges(jobs: jobs, edges: edges, bounds: bounds)
+    }
+
+    /// Renumbers the edges after pieces were removed: `newIndex[old]` is a kept piece's new
+    /// index, -1 for a removed one. A removed single-character piece leaves an unknown
+    /// character's edge, placed last among its start's edges as `forEachEdge` would.
+    func remap(_ all: inout WordEdges, _ words: Words, newIndex: [Int32]) {
+        let jobs = all.jobs
+        all.edges.withUnsafeMutableBufferPointer { edgeParts in
+          all.bounds.withUnsafeMutableBufferPointer { boundParts in
+            nonisolated(unsafe) let edgeParts = edgeParts, boundParts = boundParts
+            DispatchQueue.concurrentPerform(iterations: jobs) { j in
+                var out = 0
+                edgeParts[j].withUnsafeMutableBufferPointer { edges in
+                  boundParts[j].withUnsafeMutableBufferPointer { bounds in
+                    words.bytes.withUnsafeBufferPointer { bytes in
+                        var k = 0, lo = bounds[0]
+                        for i in stride(from: j, to: words.count, by: jobs) {
+                            let base = words.offsets[i]
+                            let hi = bounds[k + 1]
+                            bounds[k] = out
+                            var e = lo
+                            while e < hi {
+                                let s = edges[e].start
+                                let single = Int32(UTF8Repair.sequenceLength(lead: bytes[base + Int(s)]))
+                                var lostSingle = false
+                                while e < hi && edges[e].start == s {
+                                    var edge = edges[e]
+                                    e += 1
+                                    if edge.id >= 0 {
+                                        edge.id = newIndex[Int(edge.id)]
+                                        if edge.id < 0 {
+                                            if edge.end - s == single { lostSingle = true }
+                                            continue
+                                        }
+                                    }
+                                    edges[out] = edge
+                                    out += 1
+                                }
+                                if lostSingle {
+                                    edges[out] = Edge(start: s, end: s + single, id: -1)
+                                    out += 1
+                                }
+                            }
+                            lo = hi
+                            k += 1
+                        }
+                        bounds[k] = out
+                    }
+                  }
+                }
+                edgeParts[j].removeSubrange(out...)
+            }
+          }
+        }
     }
 
     static let fixedPointScale = Double(1 << 20)
 
-    /// Per-thread buffers of the lattice passes.
+    /// Per-thread buffers of the lattice passes, one slot per byte of the longest word.
     struct Scratch {
-        var alpha: [Double] = [], beta: [Double] = []
-        var edges: [(Int32, Int32, Int32)] = []
-        var best: [Double] = [], back: [(Int32, Int32)] = []
+        let alpha: UnsafeMutablePointer<Double>
+        let beta: UnsafeMutablePointer<Double>
+        let back: UnsafeMutablePointer<(Int32, Int32)>
+        init(capacity: Int) {
+            alpha = .allocate(capacity: capacity)
+            beta = .allocate(capacity: capacity)
+            back = .allocate(capacity: capacity)
+        }
+        func free() { alpha.deallocate(); beta.deallocate(); back.deallocate() }
     }
 
-    /// Runs `body(index, word, &sums, &scratch)` for every word on the option's threads (words
-    /// dealt round-robin, one `Int64` array of `size` sums per thread) and adds the arrays up:
-    /// integer sums, so the result does not depend on the number of threads.
-    func sumOverWords(_ words: Words, size: Int,
-                      _ body: (Int, UnsafeBufferPointer<UInt8>, inout [Int64], inout Scratch) -> Void) -> [Int64] {
-        let jobs = max(1, min(options.jobs, words.count / 1000 + 1))
+    /// Runs `body(index, byteCount, edges, sums, scratch)` for every word on the threads of
+    /// `edges` (one `Int64` array of `size` sums per thread) and adds the arrays up: integer
+    /// sums, so the result does not depend on the number of threads.
+    func sumOverWords(_ words: Words, _ edges: WordEdges, size: Int,
+                      _ body: (Int, Int, UnsafeBufferPointer<Edge>, UnsafeMutablePointer<Int64>, Scratch) -> Void) -> [Int64] {
+        let jobs = edges.jobs
+        let longest = (0..<words.count).reduce(0) { max($0, words.offsets[$1 + 1] - words.offsets[$1]) }
         var parts = [[Int64]](repeating: [], count: jobs)
         withoutActuallyEscaping(body) { body in
           parts.withUnsafeMutableBufferPointer { parts in
             nonisolated(unsafe) let parts = parts, body = body
             DispatchQueue.concurrentPerform(iterations: jobs) { j in
                 var acc = [Int64](repeating: 0, count: size)
-                var scratch = Scratch()
-                words.bytes.withUnsafeBufferPointer { all in
-                    var i = j
-                    while i < words.count {
-                        body(i, UnsafeBufferPointer(rebasing: all[words.offsets[i]..<words.offsets[i + 1]]), &acc, &scratch)
-                        i += jobs
+                let scratch = Scratch(capacity: longest + 1)
+                defer { scratch.free() }
+                acc.withUnsafeMutableBufferPointer { acc in
+                    edges.edges[j].withUnsafeBufferPointer { all in
+                        let bounds = edges.bounds[j]
+                        var k = 0
+                        for i in stride(from: j, to: words.count, by: jobs) {
+                            body(i, words.offsets[i + 1] - words.offsets[i], UnsafeBufferPointer(rebasing: all[bounds[k]..<bounds[k + 1]]),
+                                 acc.baseAddress!, scratch)
+                            k += 1
+                        }
                     }
                 }
                 parts[j] = acc
@@ -96,59 +211,75 @@ extension UnigramTrainer {
         return total
     }
 
+    // MARK: - EM
+
     /// Expected piece counts over all words (forward-backward), summed in fixed point.
-    func expectedCounts(_ pieces: [Piece], _ words: Words) -> [Double] {
-        let lattice = Lattice(pieces)
-        let total = sumOverWords(words, size: pieces.count) { i, w, acc, scratch in
-            let freq = Double(words.counts[i])
-            scratch.edges.removeAll(keepingCapacity: true)
-            lattice.forEachEdge(w) { s, e, id in scratch.edges.append((Int32(s), Int32(e), id)) }
-            scratch.alpha.removeAll(keepingCapacity: true)
-            scratch.beta.removeAll(keepingCapacity: true)
-            if w.count <= lattice.linearLimit {
-                // Short words: probabilities themselves, only multiplications (no path
-                // has more edges than bytes, each above the unknown's probability, so
-                // no product underflows).
-                scratch.alpha.append(contentsOf: repeatElement(0, count: w.count + 1))
-                scratch.beta.append(contentsOf: repeatElement(0, count: w.count + 1))
-                scratch.alpha[0] = 1
-                for (s, e, id) in scratch.edges { scratch.alpha[Int(e)] += scratch.alpha[Int(s)] * lattice.probability(id) }
-                scratch.beta[w.count] = 1
-                for (s, e, id) in scratch.edges.reversed() { scratch.beta[Int(s)] += scratch.beta[Int(e)] * lattice.probability(id) }
-                let z = scratch.alpha[w.count]
-                let scale = freq * Self.fixedPointScale / z
-                for (s, e, id) in scratch.edges where id >= 0 {
-                    let m = scratch.alpha[Int(s)] * lattice.probability(id) * scratch.beta[Int(e)]
-                    acc[Int(id)] &+= Int64((m * scale).rounded())
-                }
-            } else {
-                scratch.alpha.append(contentsOf: repeatElement(-Double.infinity, count: w.count + 1))
-                scratch.beta.append(contentsOf: repeatElement(-Double.infinity, count: w.count + 1))
-                scratch.alpha[0] = 0
-                for (s, e, id) in scratch.edges { scratch.alpha[Int(e)] = logAdd(scratch.alpha[Int(e)], scratch.alpha[Int(s)] + Double(lattice.score(id))) }
-                scratch.beta[w.count] = 0
-                for (s, e, id) in scratch.edges.reversed() { scratch.beta[Int(s)] = logAdd(scratch.beta[Int(s)], scratch.beta[Int(e)] + Double(lattice.score(id))) }
-                let z = scratch.alpha[w.count]
-                for (s, e, id) in scratch.edges where id >= 0 {
-                    let m = exp(scratch.alpha[Int(s)] + Double(lattice.score(id)) + scratch.beta[Int(e)] - z)
-                    acc[Int(id)] &+= Int64((freq * m * Self.fixedPointScale).rounded())
+    func expectedCounts(_ pieces: [Piece], _ words: Words, _ edges: WordEdges) -> [Double] {
+        let lattice = Lattice(pieces, trie: false)
+        let unkScore = Double(lattice.minScore - Self.unkPenalty)
+        let unkProbability = lattice.unkProbability
+        let total = lattice.probabilities.withUnsafeBufferPointer { probabilities in
+          lattice.scores.withUnsafeBufferPointer { scores in
+            sumOverWords(words, edges, size: pieces.count) { i, n, es, acc, scratch in
+                let freq = Double(words.counts[i])
+                let alpha = scratch.alpha, beta = scratch.beta
+                if n <= lattice.linearLimit {
+                    // Short words: probabilities themselves, only multiplications (no path
+                    // has more edges than bytes, each above the unknown's probability, so
+                    // no product underflows).
+                    @inline(__always) func p(_ id: Int32) -> Double { id >= 0 ? probabilities[Int(id)] : unkProbability }
+                    alpha.update(repeating: 0, count: n + 1)
+                    beta.update(repeating: 0, count: n + 1)
+                    alpha[0] = 1
+                    for e in es { alpha[Int(e.end)] += alpha[Int(e.start)] * p(e.id) }
+                    beta[n] = 1
+                    var k = es.count
+                    while k > 0 {
+                        k -= 1
+                        let e = es[k]
+                        beta[Int(e.start)] += beta[Int(e.end)] * p(e.id)
+                    }
+                    let scale = freq * Self.fixedPointScale / alpha[n]
+                    for e in es where e.id >= 0 {
+                        let m = alpha[Int(e.start)] * p(e.id) * beta[Int(e.end)]
+                        acc[Int(e.id)] &+= Int64((m * scale).rounded())
+                    }
+                } else {
+                    @inline(__always) func s(_ id: Int32) -> Double { id >= 0 ? Double(scores[Int(id)]) : unkScore }
+                    alpha.update(repeating: -Double.infinity, count: n + 1)
+                    beta.update(repeating: -Double.infinity, count: n + 1)
+                    alpha[0] = 0
+                    for e in es { alpha[Int(e.end)] = logAdd(alpha[Int(e.end)], alpha[Int(e.start)] + s(e.id)) }
+                    beta[n] = 0
+                    var k = es.count
+                    while k > 0 {
+                        k -= 1
+                        let e = es[k]
+                        beta[Int(e.start)] = logAdd(beta[Int(e.start)], beta[Int(e.end)] + s(e.id))
+                    }
+                    let z = alpha[n]
+                    for e in es where e.id >= 0 {
+                        let m = exp(alpha[Int(e.start)] + s(e.id) + beta[Int(e.end)] - z)
+                        acc[Int(e.id)] &+= Int64((freq * m * Self.fixedPointScale).rounded())
+                    }
                 }
             }
+          }
         }
         return total.map { Double($0) / Self.fixedPointScale }
     }
 
     /// The Bayesian M-step: pieces expected less than 0.5 times go; scores become
-    /// digamma(count) − digamma(total).
-    func mStep(_ pieces: [Piece], _ expected: [Double]) -> [Piece] {
-        var kept: [(Piece, Double)] = []
+    /// digamma(count) − digamma(total). Returns the kept pieces and their former indices.
+    func mStep(_ pieces: [Piece], _ expected: [Double]) -> (pieces: [Piece], kept: [Int]) {
+        var kept: [Int] = []
         var sum = 0.0
-        for (p, f) in zip(pieces, expected) where f >= 0.5 {
-            kept.append((p, f))
+        for (i, f) in expected.enumerated() where f >= 0.5 {
+            kept.append(i)
             sum += f
         }
         let logSum = Self.digamma(sum)
-        return kept.map { Piece(bytes: $0.0.bytes, score: Float(Self.digamma($0.1) - logSum)) }
+        return (kept.map { Piece(bytes: pieces[$0].bytes, score: Float(Self.digamma(expected[$0]) - logSum)) }, kept)
     }
 
     static func digamma(_ x0: Double) -> Double {
@@ -161,8 +292,8 @@ extension UnigramTrainer {
         return result
     }
 
-    /// Best segmentation of `w` (piece ids, -1 for unknown), optionally without the piece
-    /// `excluding` as a whole-word edge; nil if no path exists.
+    /// Best segmentation of the piece `w` (piece ids), without the piece `excluding` as a
+    /// whole-word edge and without unknown characters; nil if no path exists.
     static func viterbi(_ lattice: Lattice, _ w: UnsafeBufferPointer<UInt8>, excludingWhole excluded: Int32 = -2,
                         best: inout [Double], back: inout [(Int32, Int32)]) -> [Int32]? {
         best.removeAll(keepingCapacity: true)
@@ -185,7 +316,8 @@ extension UnigramTrainer {
 
     /// sentencepiece's pruning: drop the pieces whose loss of likelihood, were each replaced by
     /// its second-best segmentation, is smallest, down to `shrinking_factor` of the pieces.
-    func prune(_ pieces: [Piece], _ words: Words, desired: Int) -> [Piece] {
+    /// Returns the kept pieces' indices.
+    func prune(_ pieces: [Piece], _ words: Words, _ edges: WordEdges, desired: Int) -> [Int] {
         let lattice = Lattice(pieces)
         var alwaysKeep = [Bool](repeating: true, count: pieces.count)
         var alternatives = [[Int32]](repeating: [], count: pieces.count)
@@ -200,19 +332,32 @@ extension UnigramTrainer {
             }
         }
         // Viterbi frequencies over the words (integer counts: independent of the job count).
-        let freq = sumOverWords(words, size: pieces.count) { i, w, acc, scratch in
-            if let path = Self.viterbi(lattice, w, best: &scratch.best, back: &scratch.back) {
-                for id in path where id >= 0 { acc[Int(id)] += words.counts[i] }
+        let unkScore = Double(lattice.minScore - Self.unkPenalty)
+        let freq = lattice.scores.withUnsafeBufferPointer { scores in
+            sumOverWords(words, edges, size: pieces.count) { i, n, es, acc, scratch in
+                let best = scratch.alpha, back = scratch.back
+                best.update(repeating: -Double.infinity, count: n + 1)
+                best[0] = 0
+                for e in es {
+                    let v = best[Int(e.start)] + (e.id >= 0 ? Double(scores[Int(e.id)]) : unkScore)
+                    if v > best[Int(e.end)] { best[Int(e.end)] = v; back[Int(e.end)] = (e.start, e.id) }
+                }
+                var p = n
+                while p > 0 {
+                    let (s, id) = back[p]
+                    if id >= 0 { acc[Int(id)] += words.counts[i] }
+                    p = Int(s)
+                }
             }
         }
         let vsum = Double(words.counts.reduce(0, +))
         let sum = Double(freq.reduce(0, +))
         let logSum = log(sum)
-        var kept: [Piece] = []
+        var kept: [Int] = []
         var candidates: [(Int, Double)] = []
         for i in 0..<pieces.count {
             if freq[i] == 0 || !alwaysKeep[i] { continue }
-            if alternatives[i].isEmpty { kept.append(pieces[i]); continue }
+            if alternatives[i].isEmpty { kept.append(i); continue }
             let f = Double(freq[i])
             let logProb = log(f) - logSum
             let logSumAlt = log(sum + f * Double(alternatives[i].count - 1))
@@ -224,7 +369,7 @@ extension UnigramTrainer {
         candidates.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
         for (i, _) in candidates {
             if kept.count >= target { break }
-            kept.append(pieces[i])
+            kept.append(i)
         }
         return kept
     }

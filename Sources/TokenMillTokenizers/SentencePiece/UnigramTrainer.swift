@@ -197,16 +197,29 @@ public struct UnigramTrainer {
         var pieces = makeSeedPieces(words)
         progress.seedPieces = pieces.count
         mark("\(pieces.count) seed pieces")
+        var edges = makeEdges(Lattice(pieces), words)
+        mark("\(edges.count) lattice edges")
+        /// Keeps the pieces at `kept` (ascending or not) and renumbers the edges to match.
+        func keep(_ kept: [Int]) {
+            guard kept.count < pieces.count else { return }
+            var newIndex = [Int32](repeating: -1, count: pieces.count)
+            for (n, old) in kept.enumerated() { newIndex[old] = Int32(n) }
+            remap(&edges, words, newIndex: newIndex)
+        }
         let desired = Int(Double(o.vocabSize) * 1.1)
         while true {
             for _ in 0..<o.numSubIterations {
-                let expected = expectedCounts(pieces, words)
-                pieces = mStep(pieces, expected)
+                let expected = expectedCounts(pieces, words, edges)
+                let step = mStep(pieces, expected)
+                keep(step.kept)
+                pieces = step.pieces
                 mark("EM: \(pieces.count) pieces")
             }
             progress.rounds += 1
             if pieces.count <= desired { break }
-            pieces = prune(pieces, words, desired: desired)
+            let kept = prune(pieces, words, edges, desired: desired)
+            keep(kept)
+            pieces = kept.map { pieces[$0] }
             mark("pruned to \(pieces.count)")
         }
 
