@@ -56,24 +56,7 @@ extension UnigramTrainer {
             wordEnd.append(Int32(end))
         }
         let cap = options.maxSentencePieceLength + 1
-        // Suffixes (word-bounded, compared on their first `cap` characters).
-        var sa: [Int32] = []
-        sa.reserveCapacity(text.count)
-        for i in 0..<text.count where text[i] != 0 { sa.append(Int32(i)) }
-        text.withUnsafeBufferPointer { t in
-            wordEnd.withUnsafeBufferPointer { we in
-                sa.sort { a, b in
-                    let ea = min(Int(we[Int(a)]), Int(a) + cap), eb = min(Int(we[Int(b)]), Int(b) + cap)
-                    var i = Int(a), j = Int(b)
-                    while i < ea && j < eb {
-                        if t[i] != t[j] { return t[i] < t[j] }
-                        i += 1; j += 1
-                    }
-                    if (i < ea) != (j < eb) { return i == ea }
-                    return a < b
-                }
-            }
-        }
+        let sa = sortSuffixes(text, wordEnd, cap: cap)
         func lcp(_ a: Int32, _ b: Int32) -> Int {
             let ea = min(Int(wordEnd[Int(a)]), Int(a) + cap), eb = min(Int(wordEnd[Int(b)]), Int(b) + cap)
             var i = Int(a), j = Int(b), n = 0
@@ -131,5 +114,69 @@ extension UnigramTrainer {
         }
         let logSum = log(seeds.reduce(0) { $0 + $1.freq })
         return seeds.map { Piece(bytes: $0.bytes, score: Float(log($0.freq) - logSum)) }
+    }
+
+    /// The word-bounded suffixes of `text` (every position whose character is not 0) in the
+    /// order of their first `cap` characters, a suffix that ends first before its extensions,
+    /// ties by position. Each suffix gets a 64-bit key of its first characters' ranks, so most
+    /// comparisons are one integer compare; the suffixes are split by first character into
+    /// one range per job, and the ranges are sorted side by side.
+    func sortSuffixes(_ text: [UInt32], _ wordEnd: [Int32], cap: Int) -> [Int32] {
+        // Dense ranks 1… of the characters in code-point order; 0 stands for "past the end".
+        var rank = [UInt32](repeating: 0, count: 0x110000)
+        for c in text where c != 0 && c < 0x110000 { rank[Int(c)] = 1 }
+        var distinct: UInt32 = 0
+        for c in 0..<rank.count where rank[c] != 0 { distinct += 1; rank[c] = distinct }
+        let bits = max(1, UInt32.bitWidth - distinct.leadingZeroBitCount)
+        let perKey = min(64 / bits, cap)
+        let lastSlot = UInt64(1) << UInt64(bits) - 1
+
+        struct Entry { var key: UInt64; var position: Int32 }
+        var entries: [Entry] = []
+        entries.reserveCapacity(text.count)
+        var firstCounts = [Int](repeating: 0, count: Int(distinct) + 1)
+        for i in 0..<text.count where text[i] != 0 {
+            let end = min(Int(wordEnd[i]), i + cap)
+            var key: UInt64 = 0
+            for k in i..<(i + perKey) { key = key << UInt64(bits) | UInt64(k < end ? rank[Int(text[k])] : 0) }
+            entries.append(Entry(key: key, position: Int32(i)))
+            firstCounts[Int(rank[Int(text[i])])] += 1
+        }
+        // First-character ranges of about equal size, one per job.
+        let jobs = max(1, min(options.jobs, entries.count / 100_000 + 1))
+        var rangeOf = [Int](repeating: 0, count: firstCounts.count)
+        var seen = 0
+        for r in 0..<firstCounts.count {
+            rangeOf[r] = min(jobs - 1, seen * jobs / max(1, entries.count))
+            seen += firstCounts[r]
+        }
+        var parts = [[Entry]](repeating: [], count: jobs)
+        let shift = UInt64(bits * (perKey - 1))
+        for e in entries { parts[rangeOf[Int(e.key >> shift)]].append(e) }
+        entries = []
+        text.withUnsafeBufferPointer { t in
+          wordEnd.withUnsafeBufferPointer { we in
+            parts.withUnsafeMutableBufferPointer { parts in
+              nonisolated(unsafe) let parts = parts, t = t, we = we
+              DispatchQueue.concurrentPerform(iterations: jobs) { j in
+                parts[j].sort { a, b in
+                    if a.key != b.key { return a.key < b.key }
+                    // The same first `perKey` characters: the rest decides, unless a suffix ended.
+                    if perKey == cap || a.key & lastSlot == 0 { return a.position < b.position }
+                    let ea = min(Int(we[Int(a.position)]), Int(a.position) + cap)
+                    let eb = min(Int(we[Int(b.position)]), Int(b.position) + cap)
+                    var i = Int(a.position) + perKey, j = Int(b.position) + perKey
+                    while i < ea && j < eb {
+                        if t[i] != t[j] { return t[i] < t[j] }
+                        i += 1; j += 1
+                    }
+                    if (i < ea) != (j < eb) { return i == ea }
+                    return a.position < b.position
+                }
+              }
+            }
+          }
+        }
+        return parts.flatMap { $0.map(\.position) }
     }
 }

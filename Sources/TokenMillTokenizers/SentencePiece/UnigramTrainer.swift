@@ -106,30 +106,27 @@ public struct UnigramTrainer {
         progress.sentences = selected.count
         let chosen = selected
 
-        // 2. Normalize, count characters and words (per job, merged: integer sums).
+        // 2. Normalize and count words (per job, merged below: integer sums).
         let metaStrings = meta.map(\.piece).filter { !$0.isEmpty }.map { Array($0.utf8) }
+        let metaFirstBytes = (0..<256).map { b in metaStrings.contains { Int($0[0]) == b } }
         let jobs = max(1, min(o.jobs, max(1, selected.count / 1000)))
         var partCounts = [WordCounter?](repeating: nil, count: jobs)
-        var partChars = [[Int64]](repeating: [], count: jobs)
         let splitWords = o.splitByWhitespace
         let suffix = o.treatWhitespaceAsSuffix
-        partChars.withUnsafeMutableBufferPointer { pch in
-          partCounts.withUnsafeMutableBufferPointer { pc in
-            nonisolated(unsafe) let pch = pch, pc = pc
+        partCounts.withUnsafeMutableBufferPointer { pc in
+            nonisolated(unsafe) let pc = pc
             DispatchQueue.concurrentPerform(iterations: jobs) { j in
                 let words = WordCounter()
-                var chars = [Int64](repeating: 0, count: 0x110000)
                 var buffer: [UInt8] = []
                 let lo = chosen.count * j / jobs, hi = chosen.count * (j + 1) / jobs
                 for k in lo..<hi {
                     buffer.removeAll(keepingCapacity: true)
-                    if metaStrings.isEmpty {
-                        input[chosen[k]].withUnsafeBytes { normalizer.normalize($0, into: &buffer) }
+                    if let replaced = Self.replacing(metaStrings, firstBytes: metaFirstBytes, in: input[chosen[k]], with: 0x09) {
+                        replaced.withUnsafeBytes { normalizer.normalize($0, into: &buffer) }
                     } else {
-                        Self.replacing(metaStrings, in: input[chosen[k]], with: 0x09).withUnsafeBytes { normalizer.normalize($0, into: &buffer) }
+                        input[chosen[k]].withUnsafeBytes { normalizer.normalize($0, into: &buffer) }
                     }
                     if buffer.isEmpty { continue }
-                    Self.forEachScalar(buffer) { c, _, _ in if c != 0 && c != 0x20 && c < 0x110000 { chars[Int(c)] += 1 } }
                     buffer.withUnsafeBytes { raw in
                         Self.forEachWord(buffer, split: splitWords, suffix: suffix) { w in
                             words.add(UnsafeRawBufferPointer(rebasing: raw[w.startIndex..<w.endIndex]))
@@ -137,14 +134,21 @@ public struct UnigramTrainer {
                     }
                 }
                 pc[j] = words
-                pch[j] = chars
             }
-          }
         }
         mark("normalized and counted")
+        // Characters: the words cover the normalized text, so their counts give every character's.
+        var charTotals = [Int64](repeating: 0, count: 0x110000)
+        for part in partCounts {
+            guard let part else { continue }
+            for e in 0..<part.count {
+                let n = Int64(part.counts[e])
+                Self.forEachScalar(part.word(e)) { c, _, _ in if c != 0 && c != 0x20 && c < 0x110000 { charTotals[Int(c)] += n } }
+            }
+        }
         var charCounts: [UInt32: Int64] = [:]
-        for part in partChars { for (c, n) in part.enumerated() where n > 0 { charCounts[UInt32(c), default: 0] += n } }
-        partChars = []
+        for (c, n) in charTotals.enumerated() where n > 0 { charCounts[UInt32(c)] = n }
+        charTotals = []
 
         // 3. Required characters: the most frequent until `character_coverage` is reached.
         let total = charCounts.values.reduce(0, +)
@@ -411,22 +415,27 @@ public struct UnigramTrainer {
         return false
     }
 
-    static func replacing(_ needles: [[UInt8]], in text: [UInt8], with byte: UInt8) -> [UInt8] {
-        var first = [Bool](repeating: false, count: 256)
-        for n in needles { first[Int(n[0])] = true }
-        var out: [UInt8] = []
-        out.reserveCapacity(text.count)
+    /// `text` with every occurrence of a needle replaced by `byte`; nil when no needle occurs.
+    /// `firstBytes[b]` tells whether a needle starts with byte `b`.
+    static func replacing(_ needles: [[UInt8]], firstBytes: [Bool], in text: [UInt8], with byte: UInt8) -> [UInt8]? {
+        guard !needles.isEmpty else { return nil }
+        var out: [UInt8]? = nil
+        var copied = 0
         var i = 0
         outer: while i < text.count {
-            if !first[Int(text[i])] { out.append(text[i]); i += 1; continue }
-            for n in needles where n.count <= text.count - i && text[i..<(i + n.count)].elementsEqual(n) {
-                out.append(byte)
+            if !firstBytes[Int(text[i])] { i += 1; continue }
+            for n in needles where n[0] == text[i] && n.count <= text.count - i && text[i..<(i + n.count)].elementsEqual(n) {
+                if out == nil { out = []; out!.reserveCapacity(text.count) }
+                out! += text[copied..<i]
+                out!.append(byte)
                 i += n.count
+                copied = i
                 continue outer
             }
-            out.append(text[i])
             i += 1
         }
+        guard out != nil else { return nil }
+        out! += text[copied...]
         return out
     }
 }

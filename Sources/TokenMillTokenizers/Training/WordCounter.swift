@@ -1,69 +1,97 @@
+import Foundation
 /// Counts distinct pre-tokens (byte strings) with one open-addressing table and one key arena:
 /// the trainer's memory is this table, not the corpus.
 final class WordCounter {
-    private var slots: [Int32]
-    private(set) var hashes: [UInt64] = []
-    private(set) var starts: [Int] = []
-    private(set) var lengths: [Int32] = []
-    private(set) var counts: [UInt64] = []
-    private(set) var arena: [UInt8] = []
-    private var mask: Int
+    /// One open-addressing slot of 16 bytes: the word's first 8 bytes, a tag (24 bits of its hash
+    /// and its length up to 255), and its entry. Most probes, and every word of up to 8 bytes,
+    /// are decided in this one slot.
+    private struct Slot {
+        var inlineKey: UInt64 = 0
+        var tag: UInt32 = 0
+        var entry: Int32 = -1
+    }
+
+    /// Everything in one value, so that an `add` is one exclusive access, not one per array.
+    private struct Storage {
+        var slots: [Slot]
+        var mask: Int
+        /// Entry `e`'s bytes are `arena[starts[e]..<starts[e + 1]]`.
+        var starts: [Int] = [0]
+        var counts: [UInt64] = []
+        var arena: [UInt8] = []
+
+        @inline(__always)
+        static func tag(_ hash: UInt64, _ length: Int) -> UInt32 { UInt32(truncatingIfNeeded: hash >> 40) << 8 | UInt32(min(length, 255)) }
+
+        mutating func add(_ word: UnsafeRawBufferPointer, count: UInt64) {
+            let h = BytesTable.hash(word)
+            let key = word.isEmpty ? 0 : PieceCache.inlineKey(word)
+            let tag = Self.tag(h, word.count)
+            var i = Int(truncatingIfNeeded: h) & mask
+            let found: Int32 = slots.withUnsafeBufferPointer { slots in
+                while true {
+                    let slot = slots[i]
+                    if slot.entry < 0 { return -1 }
+                    if slot.tag == tag && slot.inlineKey == key && (word.count <= 8 || equalTail(Int(slot.entry), word)) {
+                        return slot.entry
+                    }
+                    i = (i + 1) & mask
+                }
+            }
+            if found >= 0 { counts[Int(found)] += count; return }
+            slots[i] = Slot(inlineKey: key, tag: tag, entry: Int32(counts.count))
+            counts.append(count)
+            arena.append(contentsOf: word)
+            starts.append(arena.count)
+            if counts.count * 2 > slots.count { grow() }
+        }
+
+        /// Whether entry `e` is `word` (longer than 8 bytes, its first 8 bytes already equal).
+        private func equalTail(_ e: Int, _ word: UnsafeRawBufferPointer) -> Bool {
+            let s = starts[e]
+            guard starts[e + 1] - s == word.count else { return false }
+            return arena.withUnsafeBytes { a in memcmp(a.baseAddress! + s + 8, word.baseAddress! + 8, word.count - 8) == 0 }
+        }
+
+        /// Doubles the table; slot positions come from each word's hash, recomputed.
+        private mutating func grow() {
+            let old = slots
+            slots = [Slot](repeating: Slot(), count: old.count * 2)
+            mask = slots.count - 1
+            arena.withUnsafeBytes { a in
+                for slot in old where slot.entry >= 0 {
+                    let e = Int(slot.entry)
+                    let h = BytesTable.hash(UnsafeRawBufferPointer(rebasing: a[starts[e]..<starts[e + 1]]))
+                    var i = Int(truncatingIfNeeded: h) & mask
+                    while slots[i].entry >= 0 { i = (i + 1) & mask }
+                    slots[i] = slot
+                }
+            }
+        }
+    }
+
+    private var storage: Storage
 
     init(capacity: Int = 1 << 16) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        slots = [Int32](repeating: -1, count: size)
-        mask = size - 1
+        storage = Storage(slots: [Slot](repeating: Slot(), count: size), mask: size - 1)
     }
 
-    var count: Int { counts.count }
+    var count: Int { storage.counts.count }
+    var counts: [UInt64] { storage.counts }
+    var arena: [UInt8] { storage.arena }
 
-    func add(_ word: UnsafeRawBufferPointer, count: UInt64 = 1) {
-        let h = BytesTable.hash(word)
-        var i = Int(truncatingIfNeeded: h) & mask
-        while true {
-            let e = Int(slots[i])
-            if e < 0 { break }
-            if hashes[e] == h && equal(e, word) { counts[e] += count; return }
-            i = (i + 1) & mask
-        }
-        slots[i] = Int32(counts.count)
-        hashes.append(h)
-        starts.append(arena.count)
-        lengths.append(Int32(word.count))
-        counts.append(count)
-        arena.append(contentsOf: word)
-        if counts.count * 2 > slots.count { grow() }
-    }
+    func add(_ word: UnsafeRawBufferPointer, count: UInt64 = 1) { storage.add(word, count: count) }
 
-    @inline(__always)
-    private func equal(_ e: Int, _ word: UnsafeRawBufferPointer) -> Bool {
-        guard Int(lengths[e]) == word.count else { return false }
-        let s = starts[e]
-        return arena.withUnsafeBufferPointer { a in
-            for k in 0..<word.count where a[s + k] != word[k] { return false }
-            return true
-        }
-    }
-
-    private func grow() {
-        let size = slots.count * 2
-        slots = [Int32](repeating: -1, count: size)
-        mask = size - 1
-        for e in 0..<counts.count {
-            var i = Int(truncatingIfNeeded: hashes[e]) & mask
-            while slots[i] >= 0 { i = (i + 1) & mask }
-            slots[i] = Int32(e)
-        }
-    }
-
-    func word(_ e: Int) -> ArraySlice<UInt8> { arena[starts[e]..<(starts[e] + Int(lengths[e]))] }
+    func word(_ e: Int) -> ArraySlice<UInt8> { storage.arena[storage.starts[e]..<storage.starts[e + 1]] }
 
     /// Adds every word of `other` (in its insertion order, so merging is deterministic).
     func merge(_ other: WordCounter) {
-        other.arena.withUnsafeBytes { raw in
+        other.storage.arena.withUnsafeBytes { raw in
             for e in 0..<other.count {
-                add(UnsafeRawBufferPointer(rebasing: raw[other.starts[e]..<(other.starts[e] + Int(other.lengths[e]))]), count: other.counts[e])
+                let w = other.word(e)
+                add(UnsafeRawBufferPointer(rebasing: raw[w.startIndex..<w.endIndex]), count: other.storage.counts[e])
             }
         }
     }
