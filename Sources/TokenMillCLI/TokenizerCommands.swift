@@ -238,13 +238,13 @@ extension TrainTokenizerCommand {
         o.padID = unigram.padID
         o.jobs = max(1, jobs)
         let start = Date()
-        var sentences: [[UInt8]] = []
+        var sentences = UnigramTrainer.Sentences()
         var documents = 0, bytes = 0
         try corpus.forEachBatch { batch in
             for doc in batch {
                 documents += 1
                 bytes += doc.count
-                for line in doc.split(separator: 0x0A, omittingEmptySubsequences: true) { sentences.append(Array(line)) }
+                sentences.appendLines(of: doc)
             }
         }
         var trainer = UnigramTrainer(options: o)

@@ -97,23 +97,30 @@ public indirect enum JSONValue: Equatable, Sendable {
 
     public static func writeString(_ s: String, into out: inout String) {
         out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
+        var s = s
+        s.withUTF8 { u in
+            // Runs of bytes that need no escape are copied whole (the escaped bytes are ASCII,
+            // so they never occur inside a multi-byte character).
+            var run = 0
+            for i in 0..<u.count {
+                let b = u[i]
+                guard b < 0x20 || b == 0x22 || b == 0x5C else { continue }
+                if run < i { out += String(decoding: UnsafeBufferPointer(rebasing: u[run..<i]), as: UTF8.self) }
+                run = i + 1
+                switch b {
+                case 0x22: out += "\\\""
+                case 0x5C: out += "\\\\"
+                case 0x0A: out += "\\n"
+                case 0x0D: out += "\\r"
+                case 0x09: out += "\\t"
+                case 0x08: out += "\\b"
+                case 0x0C: out += "\\f"
+                default:
+                    let hex = String(b, radix: 16)
                     out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
                 }
             }
+            if run < u.count { out += String(decoding: UnsafeBufferPointer(rebasing: u[run...]), as: UTF8.self) }
         }
         out += "\""
     }

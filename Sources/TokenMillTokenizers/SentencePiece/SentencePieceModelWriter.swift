@@ -1,3 +1,4 @@
+import Foundation
 /// The protobuf wire format, written: varints, fixed32 floats, length-delimited fields.
 struct ProtobufWriter {
     var bytes: [UInt8] = []
@@ -76,9 +77,21 @@ extension SentencePieceModel {
 
     /// The `.vocab` file sentencepiece writes next to a model: `piece<TAB>score` per line.
     public func vocabText() -> String {
-        pieces.map { "\($0.piece)\t\(Self.formatScore($0.score))\n" }.joined()
+        var out = ""
+        for p in pieces {
+            out += p.piece
+            out += "\t"
+            out += Self.formatScore(p.score)
+            out += "\n"
+        }
+        return out
     }
 
     /// A float as C++'s `ostream << float` prints it: `%g`, 6 significant digits.
-    static func formatScore(_ v: Float) -> String { String(format: "%g", Double(v)) }
+    static func formatScore(_ v: Float) -> String {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 32) { buffer in
+            let n = withVaList([Double(v)]) { vsnprintf(buffer.baseAddress!, 32, "%g", $0) }
+            return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress!, count: Int(n)), as: UTF8.self)
+        }
+    }
 }

@@ -70,10 +70,48 @@ public struct UnigramTrainer {
     }
     public private(set) var progress = Progress()
 
+    /// Sentences in one byte buffer: sentence `i` is `bytes[ends[i - 1]..<ends[i]]` (from 0 for
+    /// the first), so a corpus of millions of lines is two allocations, not millions.
+    public struct Sentences: Sendable {
+        public private(set) var bytes: [UInt8] = []
+        public private(set) var ends: [Int] = []
+        public init() {}
+        public var count: Int { ends.count }
+        public mutating func append(_ sentence: UnsafeRawBufferPointer) {
+            bytes.append(contentsOf: sentence)
+            ends.append(bytes.count)
+        }
+        public mutating func append(_ sentence: [UInt8]) { sentence.withUnsafeBytes { append($0) } }
+        /// Appends each non-empty line of `text` (lines end at '\n').
+        public mutating func appendLines(of text: [UInt8]) {
+            text.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress else { return }
+                var start = 0
+                while start < raw.count {
+                    let end = memchr(base + start, 0x0A, raw.count - start).map { $0 - UnsafeMutableRawPointer(mutating: base) } ?? raw.count
+                    if end > start { append(UnsafeRawBufferPointer(rebasing: raw[start..<end])) }
+                    start = end + 1
+                }
+            }
+        }
+        func range(_ i: Int) -> Range<Int> { (i == 0 ? 0 : ends[i - 1])..<ends[i] }
+    }
+
     // MARK: - Training
 
     /// Trains on `sentences` (each a line of raw UTF-8 text) and returns the model.
-    public mutating func train(sentences input: [[UInt8]]) throws -> SentencePieceModel {
+    public mutating func train(sentences: [[UInt8]]) throws -> SentencePieceModel {
+        var all = Sentences()
+        for s in sentences { all.append(s) }
+        return try train(sentences: all)
+    }
+
+    /// Trains on `sentences` (each a line of raw UTF-8 text) and returns the model.
+    public mutating func train(sentences input: Sentences) throws -> SentencePieceModel {
+        try input.bytes.withUnsafeBufferPointer { try train(input, $0) }
+    }
+
+    private mutating func train(_ input: Sentences, _ text: UnsafeBufferPointer<UInt8>) throws -> SentencePieceModel {
         let o = options
         let clock = ContinuousClock.now
         let trace = ProcessInfo.processInfo.environment["TOKENMILL_TRACE"] != nil
@@ -89,7 +127,9 @@ public struct UnigramTrainer {
                                                      userDefined: [], path: "<unigram trainer>")
         // 1. Sentences: too long or reserved-char lines skipped, then an optional seeded sample.
         var selected: [Int] = []
-        for (i, s) in input.enumerated() where !s.isEmpty {
+        for i in 0..<input.count {
+            let s = UnsafeBufferPointer(rebasing: text[input.range(i)])
+            if s.isEmpty { continue }
             if s.count > o.maxSentenceLength { progress.skippedTooLong += 1; continue }
             if Self.containsUnkChar(s) { continue }
             selected.append(i)
@@ -114,17 +154,18 @@ public struct UnigramTrainer {
         let splitWords = o.splitByWhitespace
         let suffix = o.treatWhitespaceAsSuffix
         partCounts.withUnsafeMutableBufferPointer { pc in
-            nonisolated(unsafe) let pc = pc
+            nonisolated(unsafe) let pc = pc, text = text
             DispatchQueue.concurrentPerform(iterations: jobs) { j in
                 let words = WordCounter()
                 var buffer: [UInt8] = []
                 let lo = chosen.count * j / jobs, hi = chosen.count * (j + 1) / jobs
                 for k in lo..<hi {
                     buffer.removeAll(keepingCapacity: true)
-                    if let replaced = Self.replacing(metaStrings, firstBytes: metaFirstBytes, in: input[chosen[k]], with: 0x09) {
+                    let sentence = UnsafeBufferPointer(rebasing: text[input.range(chosen[k])])
+                    if let replaced = Self.replacing(metaStrings, firstBytes: metaFirstBytes, in: sentence, with: 0x09) {
                         replaced.withUnsafeBytes { normalizer.normalize($0, into: &buffer) }
                     } else {
-                        input[chosen[k]].withUnsafeBytes { normalizer.normalize($0, into: &buffer) }
+                        normalizer.normalize(UnsafeRawBufferPointer(sentence), into: &buffer)
                     }
                     if buffer.isEmpty { continue }
                     buffer.withUnsafeBytes { raw in
@@ -406,7 +447,7 @@ public struct UnigramTrainer {
         if start < text.count { body(text[start...]) }
     }
 
-    static func containsUnkChar(_ s: [UInt8]) -> Bool {
+    static func containsUnkChar(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
         var i = 0
         while i + 2 < s.count {
             if s[i] == 0xE2 && s[i + 1] == 0x96 && s[i + 2] == 0x85 { return true }
@@ -417,7 +458,7 @@ public struct UnigramTrainer {
 
     /// `text` with every occurrence of a needle replaced by `byte`; nil when no needle occurs.
     /// `firstBytes[b]` tells whether a needle starts with byte `b`.
-    static func replacing(_ needles: [[UInt8]], firstBytes: [Bool], in text: [UInt8], with byte: UInt8) -> [UInt8]? {
+    static func replacing(_ needles: [[UInt8]], firstBytes: [Bool], in text: UnsafeBufferPointer<UInt8>, with byte: UInt8) -> [UInt8]? {
         guard !needles.isEmpty else { return nil }
         var out: [UInt8]? = nil
         var copied = 0
