@@ -53,4 +53,14 @@ import Testing
         #expect(v == .object([("b", .int(1)), ("a", .array([.bool(true), .null, .double(-2500), .string("x")]))]))
         #expect(v.serialized(pretty: false) == #"{"b":1,"a":[true,null,-2500.0,"x"]}"#)
     }
+
+    @Test func stringsAreEscapedAndReadBack() throws {
+        var all = (0..<0x80).map { Character(Unicode.Scalar($0)!) }.map(String.init).joined()
+        all += "é▁😀\u{2028}\"\\end"
+        for s in [all, "", "plain", "\u{01}", "a\"b", "\\", "▁the\ttab\nline", String(repeating: "x\u{1F}", count: 100)] {
+            let json = JSONValue.object([("s", .string(s))]).serialized(pretty: false)
+            #expect(try JSONScanner.parse(json) == .object([("s", .string(s))]), "\(json)")
+        }
+        #expect(JSONValue.string("q\"\\\u{08}\u{0C}\n\r\t\u{01}\u{1F}é").serialized(pretty: false) == #""q\"\\\b\f\n\r\t\u0001\u001fé""#)
+    }
 }
