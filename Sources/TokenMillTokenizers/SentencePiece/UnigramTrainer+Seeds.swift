@@ -36,18 +36,19 @@ extension UnigramTrainer {
     /// frequency × length among those that repeat with varied right contexts (the suffix
     /// tree's internal nodes), as log probabilities.
     func makeSeedPieces(_ words: Words) -> [Piece] {
-        // Code points of all words, each followed by a 0 boundary; weights per position.
+        // Code points of all words, each followed by a 0 boundary; each position's word end and
+        // weight (its word's count).
         var text: [UInt32] = []
         var weight: [Int64] = []
         var wordEnd: [Int32] = []
         text.reserveCapacity(words.bytes.count + words.count)
-        var allChars: [UInt32: Int64] = [:]
+        var charCounts = [Int64](repeating: 0, count: 0x110000)
         for w in 0..<words.count {
             let n = words.counts[w]
             let start = text.count
             Self.forEachScalar(words.word(w)) { c, _, _ in
                 text.append(c)
-                if c != Self.unkChar { allChars[c, default: 0] += n }
+                if c != Self.unkChar && c < 0x110000 { charCounts[Int(c)] += n }
             }
             let end = text.count
             for _ in start..<end { weight.append(n); wordEnd.append(Int32(end)) }
@@ -56,17 +57,10 @@ extension UnigramTrainer {
             wordEnd.append(Int32(end))
         }
         let cap = options.maxSentencePieceLength + 1
-        let sa = sortSuffixes(text, wordEnd, cap: cap)
-        func lcp(_ a: Int32, _ b: Int32) -> Int {
-            let ea = min(Int(wordEnd[Int(a)]), Int(a) + cap), eb = min(Int(wordEnd[Int(b)]), Int(b) + cap)
-            var i = Int(a), j = Int(b), n = 0
-            while i < ea && j < eb && text[i] == text[j] { i += 1; j += 1; n += 1 }
-            return n
-        }
-        var lcps = [Int](repeating: 0, count: sa.count + 1)
-        for i in 1..<max(1, sa.count) { lcps[i] = lcp(sa[i - 1], sa[i]) }
+        let suffixes = sortSuffixes(text, wordEnd, weight, cap: cap)
+        let sa = suffixes.positions, lcps = suffixes.lcps
         var prefix = [Int64](repeating: 0, count: sa.count + 1)
-        for i in 0..<sa.count { prefix[i + 1] = prefix[i] + weight[Int(sa[i])] }
+        for i in 0..<sa.count { prefix[i + 1] = prefix[i] + suffixes.weights[i] }
 
         var candidates: [(start: Int32, length: Int32, score: Int64)] = []
         func consider(_ start: Int32, _ length: Int, _ freq: Int64) {
@@ -88,11 +82,11 @@ extension UnigramTrainer {
         }
         // Suffixes that reach their word's end, occur in no other word, and repeat in this one.
         for i in 0..<sa.count {
-            let p = Int(sa[i])
-            let toEnd = Int(wordEnd[p]) - p
-            guard toEnd <= options.maxSentencePieceLength, weight[p] >= 2,
+            // `limits[i]` is the characters to the word's end, or `cap` when that is longer.
+            let toEnd = Int(suffixes.limits[i])
+            guard toEnd <= options.maxSentencePieceLength, suffixes.weights[i] >= 2,
                   lcps[i] < toEnd, lcps[i + 1] < toEnd else { continue }
-            consider(sa[i], toEnd, weight[p])
+            consider(sa[i], toEnd, suffixes.weights[i])
         }
         // The best `seed_sentencepiece_size` by score, ties by the piece's characters.
         candidates.sort { a, b in
@@ -102,9 +96,11 @@ extension UnigramTrainer {
         if candidates.count > options.seedSentencePieceSize { candidates.removeLast(candidates.count - options.seedSentencePieceSize) }
 
         var seeds: [(bytes: [UInt8], freq: Double)] = []
-        for (c, n) in allChars.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
+        let allChars = charCounts.indices.filter { charCounts[$0] > 0 }
+        for c in allChars.sorted(by: { charCounts[$0] != charCounts[$1] ? charCounts[$0] > charCounts[$1] : $0 < $1 }) {
+            let n = charCounts[c]
             var b: [UInt8] = []
-            UTF8Repair.appendScalar(c, to: &b)
+            UTF8Repair.appendScalar(UInt32(c), to: &b)
             seeds.append((b, Double(n)))
         }
         for c in candidates {
@@ -116,12 +112,23 @@ extension UnigramTrainer {
         return seeds.map { Piece(bytes: $0.bytes, score: Float(log($0.freq) - logSum)) }
     }
 
+    /// The word-bounded suffixes in sorted order: position, weight, characters up to the word's
+    /// end capped at `cap` (`limits`), and the longest common prefix with the previous suffix
+    /// (`lcps`, one more entry than suffixes, 0 at both ends).
+    struct SortedSuffixes {
+        var positions: [Int32] = []
+        var limits: [Int32] = []
+        var weights: [Int64] = []
+        var lcps: [Int] = []
+    }
+
     /// The word-bounded suffixes of `text` (every position whose character is not 0) in the
     /// order of their first `cap` characters, a suffix that ends first before its extensions,
     /// ties by position. Each suffix gets a 64-bit key of its first characters' ranks, so most
-    /// comparisons are one integer compare; the suffixes are split by first character into
-    /// one range per job, and the ranges are sorted side by side.
-    func sortSuffixes(_ text: [UInt32], _ wordEnd: [Int32], cap: Int) -> [Int32] {
+    /// comparisons, and most common prefixes, come from one integer; the suffixes are split by
+    /// first character into one range per job, and each job sorts its range and reads its
+    /// weights and common prefixes (random reads of the text, done side by side).
+    func sortSuffixes(_ text: [UInt32], _ wordEnd: [Int32], _ weight: [Int64], cap: Int) -> SortedSuffixes {
         // Dense ranks 1… of the characters in code-point order; 0 stands for "past the end".
         var rank = [UInt32](repeating: 0, count: 0x110000)
         for c in text where c != 0 && c < 0x110000 { rank[Int(c)] = 1 }
@@ -129,9 +136,10 @@ extension UnigramTrainer {
         for c in 0..<rank.count where rank[c] != 0 { distinct += 1; rank[c] = distinct }
         let bits = max(1, UInt32.bitWidth - distinct.leadingZeroBitCount)
         let perKey = min(64 / bits, cap)
+        let unusedBits = 64 - perKey * bits
         let lastSlot = UInt64(1) << UInt64(bits) - 1
 
-        struct Entry { var key: UInt64; var position: Int32 }
+        struct Entry { var key: UInt64; var position: Int32; var limit: Int32 }
         var entries: [Entry] = []
         entries.reserveCapacity(text.count)
         var firstCounts = [Int](repeating: 0, count: Int(distinct) + 1)
@@ -139,7 +147,7 @@ extension UnigramTrainer {
             let end = min(Int(wordEnd[i]), i + cap)
             var key: UInt64 = 0
             for k in i..<(i + perKey) { key = key << UInt64(bits) | UInt64(k < end ? rank[Int(text[k])] : 0) }
-            entries.append(Entry(key: key, position: Int32(i)))
+            entries.append(Entry(key: key, position: Int32(i), limit: Int32(end - i)))
             firstCounts[Int(rank[Int(text[i])])] += 1
         }
         // First-character ranges of about equal size, one per job.
@@ -154,29 +162,68 @@ extension UnigramTrainer {
         let shift = UInt64(bits * (perKey - 1))
         for e in entries { parts[rangeOf[Int(e.key >> shift)]].append(e) }
         entries = []
+        /// Common prefix of two suffixes with equal keys, from character `perKey` on.
+        @Sendable @inline(__always)
+        func tailLCP(_ t: UnsafeBufferPointer<UInt32>, _ a: Entry, _ b: Entry) -> Int {
+            let n = Int(min(a.limit, b.limit))
+            var k = perKey
+            while k < n && t[Int(a.position) + k] == t[Int(b.position) + k] { k += 1 }
+            return min(k, n)
+        }
+        @Sendable @inline(__always)
+        func lcp(_ t: UnsafeBufferPointer<UInt32>, _ a: Entry, _ b: Entry) -> Int {
+            let x = a.key ^ b.key
+            return x != 0 ? (x.leadingZeroBitCount - unusedBits) / bits : tailLCP(t, a, b)
+        }
+        var results = [SortedSuffixes](repeating: SortedSuffixes(), count: jobs)
         text.withUnsafeBufferPointer { t in
-          wordEnd.withUnsafeBufferPointer { we in
+          weight.withUnsafeBufferPointer { w in
             parts.withUnsafeMutableBufferPointer { parts in
-              nonisolated(unsafe) let parts = parts, t = t, we = we
-              DispatchQueue.concurrentPerform(iterations: jobs) { j in
-                parts[j].sort { a, b in
-                    if a.key != b.key { return a.key < b.key }
-                    // The same first `perKey` characters: the rest decides, unless a suffix ended.
-                    if perKey == cap || a.key & lastSlot == 0 { return a.position < b.position }
-                    let ea = min(Int(we[Int(a.position)]), Int(a.position) + cap)
-                    let eb = min(Int(we[Int(b.position)]), Int(b.position) + cap)
-                    var i = Int(a.position) + perKey, j = Int(b.position) + perKey
-                    while i < ea && j < eb {
-                        if t[i] != t[j] { return t[i] < t[j] }
-                        i += 1; j += 1
+              results.withUnsafeMutableBufferPointer { results in
+                nonisolated(unsafe) let parts = parts, results = results, t = t, w = w
+                DispatchQueue.concurrentPerform(iterations: jobs) { j in
+                    parts[j].sort { a, b in
+                        if a.key != b.key { return a.key < b.key }
+                        // The same first `perKey` characters: the rest decides, unless one ended.
+                        if perKey == cap || a.key & lastSlot == 0 { return a.position < b.position }
+                        let n = Int(min(a.limit, b.limit))
+                        var k = perKey
+                        while k < n {
+                            let ca = t[Int(a.position) + k], cb = t[Int(b.position) + k]
+                            if ca != cb { return ca < cb }
+                            k += 1
+                        }
+                        if a.limit != b.limit { return a.limit < b.limit }
+                        return a.position < b.position
                     }
-                    if (i < ea) != (j < eb) { return i == ea }
-                    return a.position < b.position
+                    let part = parts[j]
+                    var r = SortedSuffixes()
+                    r.positions = part.map(\.position)
+                    r.limits = part.map(\.limit)
+                    r.weights = part.map { w[Int($0.position)] }
+                    r.lcps = [0] + (1..<max(1, part.count)).map { lcp(t, part[$0 - 1], part[$0]) }
+                    results[j] = r
                 }
               }
             }
           }
         }
-        return parts.flatMap { $0.map(\.position) }
+        // Joined in range order; the common prefix across a range boundary is computed here.
+        var all = SortedSuffixes()
+        all.positions.reserveCapacity(text.count)
+        for j in 0..<jobs where !parts[j].isEmpty {
+            let boundary: Int
+            if let previous = parts[..<j].last(where: { !$0.isEmpty })?.last {
+                boundary = text.withUnsafeBufferPointer { lcp($0, previous, parts[j][0]) }
+            } else {
+                boundary = 0
+            }
+            all.positions += results[j].positions
+            all.limits += results[j].limits
+            all.weights += results[j].weights
+            all.lcps += [boundary] + results[j].lcps.dropFirst()
+        }
+        all.lcps.append(0)
+        return all
     }
 }
