@@ -18,21 +18,24 @@ struct DoubleArrayBuilder {
     /// `keys` need not be sorted; values must be below 2^31; keys must not contain a 0 byte.
     static func build(_ keys: [([UInt8], UInt32)]) throws -> [UInt32] {
         var nodes = [Node(label: 0)]
-        var childByLabel: [Int: Int] = [:]  // (parent << 8 | label) -> child
+        // Keys in order: each shares a prefix with the one before, so the nodes of that prefix
+        // are on `path` (path[d]: the node at depth d) and only the rest is new.
+        var path = [0]
+        var previous: [UInt8] = []
         for (key, value) in keys.sorted(by: { $0.0.lexicographicallyPrecedes($1.0) }) {
             guard !key.isEmpty, !key.contains(0), value < (1 << 31) else {
                 throw TokenMillError(.invalidConfiguration, "double-array key \(key) or value \(value) out of range")
             }
-            var n = 0
-            for b in key {
-                let k = n << 8 | Int(b)
-                if let c = childByLabel[k] { n = c; continue }
+            var shared = 0
+            while shared < min(key.count, previous.count) && key[shared] == previous[shared] { shared += 1 }
+            path.removeLast(path.count - 1 - shared)
+            for b in key[shared...] {
                 nodes.append(Node(label: b))
-                nodes[n].children.append(nodes.count - 1)
-                childByLabel[k] = nodes.count - 1
-                n = nodes.count - 1
+                nodes[path.last!].children.append(nodes.count - 1)
+                path.append(nodes.count - 1)
             }
-            nodes[n].value = value
+            nodes[path.last!].value = value
+            previous = key
         }
 
         var units: [UInt32] = []

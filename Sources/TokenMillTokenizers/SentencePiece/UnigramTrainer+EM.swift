@@ -82,7 +82,48 @@ extension UnigramTrainer {
 
     func wordJobs(_ words: Words) -> Int { max(1, min(options.jobs, words.count / 1000 + 1)) }
 
-    func makeEdges(_ lattice: Lattice, _ words: Words) -> WordEdges {
+    /// The edges of every word for `pieces`: walked in a double-array trie (one array read per
+    /// byte), or in the hashed `PieceTrie` when a piece has a byte the double array cannot hold.
+    func makeEdges(_ pieces: [Piece], _ words: Words) -> WordEdges {
+        var keys: [([UInt8], UInt32)] = []
+        var seen = Set<[UInt8]>()
+        for (i, p) in pieces.enumerated() where seen.insert(p.bytes).inserted { keys.append((p.bytes, UInt32(i))) }
+        if let units = try? DoubleArrayBuilder.build(keys) {
+            return units.withUnsafeBufferPointer { units in
+                nonisolated(unsafe) let units = units
+                return makeEdges(words) { w, body in
+                    var s = 0
+                    while s < w.count {
+                        let charLen = UTF8Repair.sequenceLength(lead: w[s])
+                        var hasSingle = false
+                        var node = SentencePieceEncoder.offset(units[0])
+                        var k = s
+                        while k < w.count {
+                            let c = Int(w[k])
+                            node ^= c
+                            let unit = units[node]
+                            if Int(unit & ((1 << 31) | 0xFF)) != c { break }
+                            node ^= SentencePieceEncoder.offset(unit)
+                            k += 1
+                            if (unit >> 8) & 1 == 1 {
+                                body(s, k, Int32(units[node] & ((1 << 31) - 1)))
+                                if k - s == charLen { hasSingle = true }
+                            }
+                        }
+                        if !hasSingle { body(s, min(s + charLen, w.count), -1) }
+                        s += charLen
+                    }
+                }
+            }
+        }
+        let lattice = Lattice(pieces)
+        return makeEdges(words) { w, body in lattice.forEachEdge(w, body) }
+    }
+
+    /// Runs `walk(word, body)`, which calls `body(start, end, id)` for each edge of the word in
+    /// `Lattice.forEachEdge` order, over every word on the jobs' threads.
+    private func makeEdges(_ words: Words,
+                           _ walk: @escaping @Sendable (UnsafeBufferPointer<UInt8>, (Int, Int, Int32) -> Void) -> Void) -> WordEdges {
         let jobs = wordJobs(words)
         var edges = [[Edge]](repeating: [], count: jobs)
         var bounds = [[Int]](repeating: [], count: jobs)
@@ -93,7 +134,7 @@ extension UnigramTrainer {
                 var part: [Edge] = [], starts: [Int] = [0]
                 words.bytes.withUnsafeBufferPointer { all in
                     for i in stride(from: j, to: words.count, by: jobs) {
-                        lattice.forEachEdge(UnsafeBufferPointer(rebasing: all[words.offsets[i]..<words.offsets[i + 1]])) { s, e, id in
+                        walk(UnsafeBufferPointer(rebasing: all[words.offsets[i]..<words.offsets[i + 1]])) { s, e, id in
                             part.append(Edge(start: Int32(s), end: Int32(e), id: id))
                         }
                         starts.append(part.count)
@@ -319,17 +360,27 @@ extension UnigramTrainer {
     /// Returns the kept pieces' indices.
     func prune(_ pieces: [Piece], _ words: Words, _ edges: WordEdges, desired: Int) -> [Int] {
         let lattice = Lattice(pieces)
+        // Each piece's own best segmentation, and its best without itself (pieces split
+        // into contiguous ranges, one per job; every piece's result has its own slot).
         var alwaysKeep = [Bool](repeating: true, count: pieces.count)
         var alternatives = [[Int32]](repeating: [], count: pieces.count)
-        var best: [Double] = [], back: [(Int32, Int32)] = []
-        for (i, p) in pieces.enumerated() {
-            p.bytes.withUnsafeBufferPointer { w in
-                guard let top = Self.viterbi(lattice, w, best: &best, back: &back) else { return }
-                if top.count >= 2 { alwaysKeep[i] = false; return }
-                if let second = Self.viterbi(lattice, w, excludingWhole: Int32(i), best: &best, back: &back) {
-                    alternatives[i] = second
+        let jobs = max(1, min(options.jobs, pieces.count / 1000 + 1))
+        alwaysKeep.withUnsafeMutableBufferPointer { alwaysKeep in
+          alternatives.withUnsafeMutableBufferPointer { alternatives in
+            nonisolated(unsafe) let alwaysKeep = alwaysKeep, alternatives = alternatives
+            DispatchQueue.concurrentPerform(iterations: jobs) { j in
+                var best: [Double] = [], back: [(Int32, Int32)] = []
+                for i in (pieces.count * j / jobs)..<(pieces.count * (j + 1) / jobs) {
+                    pieces[i].bytes.withUnsafeBufferPointer { w in
+                        guard let top = Self.viterbi(lattice, w, best: &best, back: &back) else { return }
+                        if top.count >= 2 { alwaysKeep[i] = false; return }
+                        if let second = Self.viterbi(lattice, w, excludingWhole: Int32(i), best: &best, back: &back) {
+                            alternatives[i] = second
+                        }
+                    }
                 }
             }
+          }
         }
         // Viterbi frequencies over the words (integer counts: independent of the job count).
         let unkScore = Double(lattice.minScore - Self.unkPenalty)

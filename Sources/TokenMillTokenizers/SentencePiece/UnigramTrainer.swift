@@ -200,7 +200,8 @@ public struct UnigramTrainer {
             accumulated += n
             required.append((c, n))
         }
-        let requiredSet = Set(required.map(\.0))
+        var isRequired = [Bool](repeating: false, count: 0x110000)
+        for (c, _) in required { isRequired[Int(c)] = true }
         progress.requiredChars = required.count
         guard required.count + meta.count < o.vocabSize else {
             throw TokenMillError(.invalidConfiguration, "vocab_size \(o.vocabSize) is smaller than the \(required.count) required characters + \(meta.count) reserved pieces: raise vocab_size or lower character_coverage")
@@ -210,29 +211,41 @@ public struct UnigramTrainer {
         let merged = WordCounter()
         for part in partCounts {
             guard let part else { continue }
+            let counts = part.counts
             part.arena.withUnsafeBytes { arena in
                 for e in 0..<part.count {
                     let w = part.word(e)
                     var clean = true
-                    Self.forEachScalar(w) { c, _, _ in if !requiredSet.contains(c) { clean = false } }
-                    if clean { merged.add(UnsafeRawBufferPointer(rebasing: arena[w.startIndex..<w.endIndex]), count: part.counts[e]); continue }
+                    Self.forEachScalar(w) { c, _, _ in if c >= 0x110000 || !isRequired[Int(c)] { clean = false } }
+                    if clean { merged.add(UnsafeRawBufferPointer(rebasing: arena[w.startIndex..<w.endIndex]), count: counts[e]); continue }
                     var out: [UInt8] = []
                     Self.forEachScalar(w) { c, s, e in
-                        if requiredSet.contains(c) { out += w[s..<e] } else { UTF8Repair.appendScalar(Self.unkChar, to: &out) }
+                        if c < 0x110000 && isRequired[Int(c)] { out += w[s..<e] } else { UTF8Repair.appendScalar(Self.unkChar, to: &out) }
                     }
-                    out.withUnsafeBytes { merged.add($0, count: part.counts[e]) }
+                    out.withUnsafeBytes { merged.add($0, count: counts[e]) }
                 }
             }
         }
         partCounts = []
-        var words = Words()
-        let order = (0..<merged.count).sorted { a, b in
-            merged.counts[a] != merged.counts[b] ? merged.counts[a] > merged.counts[b] : merged.word(a).lexicographicallyPrecedes(merged.word(b))
+        // Most frequent first, then by bytes.
+        let counts = merged.counts, starts = merged.starts
+        var order = Array(0..<merged.count)
+        merged.arena.withUnsafeBytes { arena in
+            order.sort { a, b in
+                if counts[a] != counts[b] { return counts[a] > counts[b] }
+                let la = starts[a + 1] - starts[a], lb = starts[b + 1] - starts[b]
+                let r = memcmp(arena.baseAddress! + starts[a], arena.baseAddress! + starts[b], min(la, lb))
+                return r != 0 ? r < 0 : la < lb
+            }
         }
+        var words = Words()
+        words.bytes.reserveCapacity(merged.arena.count)
+        words.offsets.reserveCapacity(order.count + 1)
+        words.counts.reserveCapacity(order.count)
         for e in order {
             words.bytes += merged.word(e)
             words.offsets.append(words.bytes.count)
-            words.counts.append(Int64(merged.counts[e]))
+            words.counts.append(Int64(counts[e]))
         }
         progress.words = words.count
         guard words.count > 0 else { throw TokenMillError(.invalidConfiguration, "no training text left after normalization") }
@@ -242,7 +255,7 @@ public struct UnigramTrainer {
         var pieces = makeSeedPieces(words)
         progress.seedPieces = pieces.count
         mark("\(pieces.count) seed pieces")
-        var edges = makeEdges(Lattice(pieces), words)
+        var edges = makeEdges(pieces, words)
         mark("\(edges.count) lattice edges")
         /// Keeps the pieces at `kept` (ascending or not) and renumbers the edges to match.
         func keep(_ kept: [Int]) {

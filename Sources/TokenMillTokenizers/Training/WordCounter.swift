@@ -81,6 +81,8 @@ final class WordCounter {
     var count: Int { storage.counts.count }
     var counts: [UInt64] { storage.counts }
     var arena: [UInt8] { storage.arena }
+    /// Entry `e`'s bytes are `arena[starts[e]..<starts[e + 1]]`.
+    var starts: [Int] { storage.starts }
 
     func add(_ word: UnsafeRawBufferPointer, count: UInt64 = 1) { storage.add(word, count: count) }
 
