@@ -140,28 +140,31 @@ extension UnigramTrainer {
         let lastSlot = UInt64(1) << UInt64(bits) - 1
 
         struct Entry { var key: UInt64; var position: Int32; var limit: Int32 }
-        var entries: [Entry] = []
-        entries.reserveCapacity(text.count)
+        // First-character ranges of about equal size, one per job; each range's entries are
+        // made straight into its own array.
         var firstCounts = [Int](repeating: 0, count: Int(distinct) + 1)
+        var total = 0
+        for c in text where c != 0 { firstCounts[Int(rank[Int(c)])] += 1; total += 1 }
+        let jobs = max(1, min(options.jobs, total / 100_000 + 1))
+        var rangeOf = [Int](repeating: 0, count: firstCounts.count)
+        var sizes = [Int](repeating: 0, count: jobs)
+        var seen = 0
+        for r in 0..<firstCounts.count {
+            rangeOf[r] = min(jobs - 1, seen * jobs / max(1, total))
+            sizes[rangeOf[r]] += firstCounts[r]
+            seen += firstCounts[r]
+        }
+        var parts = sizes.map { n -> [Entry] in
+            var part: [Entry] = []
+            part.reserveCapacity(n)
+            return part
+        }
         for i in 0..<text.count where text[i] != 0 {
             let end = min(Int(wordEnd[i]), i + cap)
             var key: UInt64 = 0
             for k in i..<(i + perKey) { key = key << UInt64(bits) | UInt64(k < end ? rank[Int(text[k])] : 0) }
-            entries.append(Entry(key: key, position: Int32(i), limit: Int32(end - i)))
-            firstCounts[Int(rank[Int(text[i])])] += 1
+            parts[rangeOf[Int(rank[Int(text[i])])]].append(Entry(key: key, position: Int32(i), limit: Int32(end - i)))
         }
-        // First-character ranges of about equal size, one per job.
-        let jobs = max(1, min(options.jobs, entries.count / 100_000 + 1))
-        var rangeOf = [Int](repeating: 0, count: firstCounts.count)
-        var seen = 0
-        for r in 0..<firstCounts.count {
-            rangeOf[r] = min(jobs - 1, seen * jobs / max(1, entries.count))
-            seen += firstCounts[r]
-        }
-        var parts = [[Entry]](repeating: [], count: jobs)
-        let shift = UInt64(bits * (perKey - 1))
-        for e in entries { parts[rangeOf[Int(e.key >> shift)]].append(e) }
-        entries = []
         /// Common prefix of two suffixes with equal keys, from character `perKey` on.
         @Sendable @inline(__always)
         func tailLCP(_ t: UnsafeBufferPointer<UInt32>, _ a: Entry, _ b: Entry) -> Int {
@@ -175,55 +178,59 @@ extension UnigramTrainer {
             let x = a.key ^ b.key
             return x != 0 ? (x.leadingZeroBitCount - unusedBits) / bits : tailLCP(t, a, b)
         }
-        var results = [SortedSuffixes](repeating: SortedSuffixes(), count: jobs)
+        // Each job writes its range's part of the output arrays.
+        var all = SortedSuffixes()
+        all.positions = [Int32](repeating: 0, count: total)
+        all.limits = [Int32](repeating: 0, count: total)
+        all.weights = [Int64](repeating: 0, count: total)
+        all.lcps = [Int](repeating: 0, count: total + 1)
+        let offsets = sizes.reduce(into: [0]) { $0.append($0.last! + $1) }
         text.withUnsafeBufferPointer { t in
           weight.withUnsafeBufferPointer { w in
             parts.withUnsafeMutableBufferPointer { parts in
-              results.withUnsafeMutableBufferPointer { results in
-                nonisolated(unsafe) let parts = parts, results = results, t = t, w = w
-                DispatchQueue.concurrentPerform(iterations: jobs) { j in
-                    parts[j].sort { a, b in
-                        if a.key != b.key { return a.key < b.key }
-                        // The same first `perKey` characters: the rest decides, unless one ended.
-                        if perKey == cap || a.key & lastSlot == 0 { return a.position < b.position }
-                        let n = Int(min(a.limit, b.limit))
-                        var k = perKey
-                        while k < n {
-                            let ca = t[Int(a.position) + k], cb = t[Int(b.position) + k]
-                            if ca != cb { return ca < cb }
-                            k += 1
+              all.positions.withUnsafeMutableBufferPointer { positions in
+                all.limits.withUnsafeMutableBufferPointer { limits in
+                  all.weights.withUnsafeMutableBufferPointer { weights in
+                    all.lcps.withUnsafeMutableBufferPointer { lcps in
+                      nonisolated(unsafe) let parts = parts, t = t, w = w
+                      nonisolated(unsafe) let positions = positions, limits = limits, weights = weights, lcps = lcps
+                      DispatchQueue.concurrentPerform(iterations: jobs) { j in
+                        parts[j].sort { a, b in
+                            if a.key != b.key { return a.key < b.key }
+                            // The same first `perKey` characters: the rest decides, unless one ended.
+                            if perKey == cap || a.key & lastSlot == 0 { return a.position < b.position }
+                            let n = Int(min(a.limit, b.limit))
+                            var k = perKey
+                            while k < n {
+                                let ca = t[Int(a.position) + k], cb = t[Int(b.position) + k]
+                                if ca != cb { return ca < cb }
+                                k += 1
+                            }
+                            if a.limit != b.limit { return a.limit < b.limit }
+                            return a.position < b.position
                         }
-                        if a.limit != b.limit { return a.limit < b.limit }
-                        return a.position < b.position
+                        let base = offsets[j]
+                        let part = parts[j]
+                        for (k, e) in part.enumerated() {
+                            positions[base + k] = e.position
+                            limits[base + k] = e.limit
+                            weights[base + k] = w[Int(e.position)]
+                            if k > 0 { lcps[base + k] = lcp(t, part[k - 1], e) }
+                        }
+                      }
                     }
-                    let part = parts[j]
-                    var r = SortedSuffixes()
-                    r.positions = part.map(\.position)
-                    r.limits = part.map(\.limit)
-                    r.weights = part.map { w[Int($0.position)] }
-                    r.lcps = [0] + (1..<max(1, part.count)).map { lcp(t, part[$0 - 1], part[$0]) }
-                    results[j] = r
+                  }
                 }
               }
             }
           }
         }
-        // Joined in range order; the common prefix across a range boundary is computed here.
-        var all = SortedSuffixes()
-        all.positions.reserveCapacity(text.count)
+        // Common prefixes across range boundaries.
+        var previous: Entry? = nil
         for j in 0..<jobs where !parts[j].isEmpty {
-            let boundary: Int
-            if let previous = parts[..<j].last(where: { !$0.isEmpty })?.last {
-                boundary = text.withUnsafeBufferPointer { lcp($0, previous, parts[j][0]) }
-            } else {
-                boundary = 0
-            }
-            all.positions += results[j].positions
-            all.limits += results[j].limits
-            all.weights += results[j].weights
-            all.lcps += [boundary] + results[j].lcps.dropFirst()
+            if let previous { all.lcps[offsets[j]] = text.withUnsafeBufferPointer { lcp($0, previous, parts[j][0]) } }
+            previous = parts[j].last
         }
-        all.lcps.append(0)
         return all
     }
 }

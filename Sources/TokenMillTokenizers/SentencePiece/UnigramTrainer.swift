@@ -116,7 +116,11 @@ public struct UnigramTrainer {
         let clock = ContinuousClock.now
         let trace = ProcessInfo.processInfo.environment["TOKENMILL_TRACE"] != nil
         func mark(_ what: String) {
-            if trace { FileHandle.standardError.write(Data("unigram: \(what) at \(ContinuousClock.now - clock)\n".utf8)) }
+            guard trace else { return }
+            // Peak resident memory so far, from /proc where there is one.
+            let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+            let peak = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }.map { " (peak \($0.dropFirst(6).trimmingCharacters(in: .whitespaces)))" } ?? ""
+            FileHandle.standardError.write(Data("unigram: \(what) at \(ContinuousClock.now - clock)\(peak)\n".utf8))
         }
         let meta = try metaPieces()
         guard o.vocabSize > meta.count else {
