@@ -333,24 +333,23 @@ extension UnigramTrainer {
         return result
     }
 
-    /// Best segmentation of the piece `w` (piece ids), without the piece `excluding` as a
-    /// whole-word edge and without unknown characters; nil if no path exists.
-    static func viterbi(_ lattice: Lattice, _ w: UnsafeBufferPointer<UInt8>, excludingWhole excluded: Int32 = -2,
-                        best: inout [Double], back: inout [(Int32, Int32)]) -> [Int32]? {
-        best.removeAll(keepingCapacity: true)
-        best.append(contentsOf: repeatElement(-Double.infinity, count: w.count + 1))
-        back.removeAll(keepingCapacity: true)
-        back.append(contentsOf: repeatElement((-1, -2), count: w.count + 1))
+    /// Best segmentation of a piece over its lattice `edges` (`n` bytes): every edge, or
+    /// (`alternative`) neither the piece itself as a whole-word edge (`id`) nor unknown
+    /// characters. Returns the path's piece ids in order, nil if there is no path.
+    @inline(__always)
+    static func pieceViterbi(_ edges: [Edge], n: Int, id: Int32, alternative: Bool, scores: UnsafeBufferPointer<Float>,
+                             unkScore: Float, scratch: Scratch) -> [Int32]? {
+        let best = scratch.alpha, back = scratch.back
+        best.update(repeating: -Double.infinity, count: n + 1)
         best[0] = 0
-        lattice.forEachEdge(w) { s, e, id in
-            if id == excluded && s == 0 && e == w.count { return }
-            if id < 0 && excluded != -2 { return }  // alternatives are made of pieces only
-            let v = best[s] + Double(lattice.score(id))
-            if v > best[e] { best[e] = v; back[e] = (Int32(s), id) }
+        for e in edges {
+            if alternative && (e.id < 0 || (e.id == id && e.start == 0 && Int(e.end) == n)) { continue }
+            let v = best[Int(e.start)] + Double(e.id >= 0 ? scores[Int(e.id)] : unkScore)
+            if v > best[Int(e.end)] { best[Int(e.end)] = v; back[Int(e.end)] = (e.start, e.id) }
         }
-        guard best[w.count] > -Double.infinity else { return nil }
+        guard best[n] > -Double.infinity else { return nil }
         var path: [Int32] = []
-        var p = w.count
+        var p = n
         while p > 0 { path.append(back[p].1); p = Int(back[p].0) }
         return path.reversed()
     }
@@ -365,32 +364,43 @@ extension UnigramTrainer {
         var alwaysKeep = [Bool](repeating: true, count: pieces.count)
         var alternatives = [[Int32]](repeating: [], count: pieces.count)
         let jobs = max(1, min(options.jobs, pieces.count / 1000 + 1))
+        let longest = pieces.reduce(0) { max($0, $1.bytes.count) }
+        let unkScore = lattice.minScore - Self.unkPenalty
         alwaysKeep.withUnsafeMutableBufferPointer { alwaysKeep in
           alternatives.withUnsafeMutableBufferPointer { alternatives in
-            nonisolated(unsafe) let alwaysKeep = alwaysKeep, alternatives = alternatives
-            DispatchQueue.concurrentPerform(iterations: jobs) { j in
-                var best: [Double] = [], back: [(Int32, Int32)] = []
+            lattice.scores.withUnsafeBufferPointer { scores in
+              nonisolated(unsafe) let alwaysKeep = alwaysKeep, alternatives = alternatives, scores = scores
+              DispatchQueue.concurrentPerform(iterations: jobs) { j in
+                let scratch = Scratch(capacity: longest + 1)
+                defer { scratch.free() }
+                var edges: [Edge] = []
                 for i in (pieces.count * j / jobs)..<(pieces.count * (j + 1) / jobs) {
+                    let n = pieces[i].bytes.count
+                    edges.removeAll(keepingCapacity: true)
                     pieces[i].bytes.withUnsafeBufferPointer { w in
-                        guard let top = Self.viterbi(lattice, w, best: &best, back: &back) else { return }
-                        if top.count >= 2 { alwaysKeep[i] = false; return }
-                        if let second = Self.viterbi(lattice, w, excludingWhole: Int32(i), best: &best, back: &back) {
-                            alternatives[i] = second
-                        }
+                        lattice.forEachEdge(w) { s, e, id in edges.append(Edge(start: Int32(s), end: Int32(e), id: id)) }
+                    }
+                    guard let top = Self.pieceViterbi(edges, n: n, id: Int32(i), alternative: false, scores: scores,
+                                                      unkScore: unkScore, scratch: scratch) else { continue }
+                    if top.count >= 2 { alwaysKeep[i] = false; continue }
+                    if let second = Self.pieceViterbi(edges, n: n, id: Int32(i), alternative: true, scores: scores,
+                                                      unkScore: unkScore, scratch: scratch) {
+                        alternatives[i] = second
                     }
                 }
+              }
             }
           }
         }
         // Viterbi frequencies over the words (integer counts: independent of the job count).
-        let unkScore = Double(lattice.minScore - Self.unkPenalty)
+        let wordUnkScore = Double(unkScore)
         let freq = lattice.scores.withUnsafeBufferPointer { scores in
             sumOverWords(words, edges, size: pieces.count) { i, n, es, acc, scratch in
                 let best = scratch.alpha, back = scratch.back
                 best.update(repeating: -Double.infinity, count: n + 1)
                 best[0] = 0
                 for e in es {
-                    let v = best[Int(e.start)] + (e.id >= 0 ? Double(scores[Int(e.id)]) : unkScore)
+                    let v = best[Int(e.start)] + (e.id >= 0 ? Double(scores[Int(e.id)]) : wordUnkScore)
                     if v > best[Int(e.end)] { best[Int(e.end)] = v; back[Int(e.end)] = (e.start, e.id) }
                 }
                 var p = n
