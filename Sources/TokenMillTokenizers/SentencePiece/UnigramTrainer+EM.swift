@@ -77,7 +77,20 @@ extension UnigramTrainer {
         /// `edges[j][bounds[j][k]..<bounds[j][k + 1]]`.
         var edges: [[Edge]]
         var bounds: [[Int]]
+        /// Renumbering not yet applied: `pending[old]` is a kept piece's new index, -1 for a
+        /// removed one. The next pass over the words applies it as it reads each word.
+        var pending: [Int32]? = nil
         var count: Int { edges.reduce(0) { $0 + $1.count } }
+
+        /// Records that pieces were removed (`newIndex` as `pending`), composed with any
+        /// renumbering still pending.
+        mutating func renumber(_ newIndex: [Int32]) {
+            if let earlier = pending {
+                pending = earlier.map { $0 >= 0 ? newIndex[Int($0)] : -1 }
+            } else {
+                pending = newIndex
+            }
+        }
     }
 
     func wordJobs(_ words: Words) -> Int { max(1, min(options.jobs, words.count / 1000 + 1)) }
@@ -148,58 +161,37 @@ extension UnigramTrainer {
         return WordEdges(jobs: jobs, edges: edges, bounds: bounds)
     }
 
-    /// Renumbers the edges after pieces were removed: `newIndex[old]` is a kept piece's new
-    /// index, -1 for a removed one. A removed single-character piece leaves an unknown
-    /// character's edge, placed last among its start's edges as `forEachEdge` would.
-    func remap(_ all: inout WordEdges, _ words: Words, newIndex: [Int32]) {
-        let jobs = all.jobs
-        all.edges.withUnsafeMutableBufferPointer { edgeParts in
-          all.bounds.withUnsafeMutableBufferPointer { boundParts in
-            nonisolated(unsafe) let edgeParts = edgeParts, boundParts = boundParts
-            DispatchQueue.concurrentPerform(iterations: jobs) { j in
-                var out = 0
-                edgeParts[j].withUnsafeMutableBufferPointer { edges in
-                  boundParts[j].withUnsafeMutableBufferPointer { bounds in
-                    words.bytes.withUnsafeBufferPointer { bytes in
-                        var k = 0, lo = bounds[0]
-                        for i in stride(from: j, to: words.count, by: jobs) {
-                            let base = words.offsets[i]
-                            let hi = bounds[k + 1]
-                            bounds[k] = out
-                            var e = lo
-                            while e < hi {
-                                let s = edges[e].start
-                                let single = Int32(UTF8Repair.sequenceLength(lead: bytes[base + Int(s)]))
-                                var lostSingle = false
-                                while e < hi && edges[e].start == s {
-                                    var edge = edges[e]
-                                    e += 1
-                                    if edge.id >= 0 {
-                                        edge.id = newIndex[Int(edge.id)]
-                                        if edge.id < 0 {
-                                            if edge.end - s == single { lostSingle = true }
-                                            continue
-                                        }
-                                    }
-                                    edges[out] = edge
-                                    out += 1
-                                }
-                                if lostSingle {
-                                    edges[out] = Edge(start: s, end: s + single, id: -1)
-                                    out += 1
-                                }
-                            }
-                            lo = hi
-                            k += 1
-                        }
-                        bounds[k] = out
+    /// Renumbers one word's edges `edges[lo..<hi]` into `edges[out...]` (`out <= lo`) and
+    /// returns their new end. A removed single-character piece leaves an unknown character's
+    /// edge, placed last among its start's edges as `forEachEdge` would.
+    @inline(__always)
+    static func renumberWord(_ edges: UnsafeMutableBufferPointer<Edge>, _ lo: Int, _ hi: Int, out start: Int,
+                             word: UnsafeBufferPointer<UInt8>, newIndex: UnsafeBufferPointer<Int32>) -> Int {
+        var out = start
+        var e = lo
+        while e < hi {
+            let s = edges[e].start
+            let single = Int32(UTF8Repair.sequenceLength(lead: word[Int(s)]))
+            var lostSingle = false
+            while e < hi && edges[e].start == s {
+                var edge = edges[e]
+                e += 1
+                if edge.id >= 0 {
+                    edge.id = newIndex[Int(edge.id)]
+                    if edge.id < 0 {
+                        if edge.end - s == single { lostSingle = true }
+                        continue
                     }
-                  }
                 }
-                edgeParts[j].removeSubrange(out...)
+                edges[out] = edge
+                out += 1
             }
-          }
+            if lostSingle {
+                edges[out] = Edge(start: s, end: s + single, id: -1)
+                out += 1
+            }
         }
+        return out
     }
 
     static let fixedPointScale = Double(1 << 20)
@@ -219,34 +211,57 @@ extension UnigramTrainer {
 
     /// Runs `body(index, byteCount, edges, sums, scratch)` for every word on the threads of
     /// `edges` (one `Int64` array of `size` sums per thread) and adds the arrays up: integer
-    /// sums, so the result does not depend on the number of threads.
-    func sumOverWords(_ words: Words, _ edges: WordEdges, size: Int,
+    /// sums, so the result does not depend on the number of threads. A pending renumbering is
+    /// applied to each word's edges just before `body` reads them.
+    func sumOverWords(_ words: Words, _ all: inout WordEdges, size: Int,
                       _ body: (Int, Int, UnsafeBufferPointer<Edge>, UnsafeMutablePointer<Int64>, Scratch) -> Void) -> [Int64] {
-        let jobs = edges.jobs
+        let jobs = all.jobs
         let longest = (0..<words.count).reduce(0) { max($0, words.offsets[$1 + 1] - words.offsets[$1]) }
+        let pending = all.pending
         var parts = [[Int64]](repeating: [], count: jobs)
         withoutActuallyEscaping(body) { body in
           parts.withUnsafeMutableBufferPointer { parts in
-            nonisolated(unsafe) let parts = parts, body = body
-            DispatchQueue.concurrentPerform(iterations: jobs) { j in
-                var acc = [Int64](repeating: 0, count: size)
-                let scratch = Scratch(capacity: longest + 1)
-                defer { scratch.free() }
-                acc.withUnsafeMutableBufferPointer { acc in
-                    edges.edges[j].withUnsafeBufferPointer { all in
-                        let bounds = edges.bounds[j]
-                        var k = 0
-                        for i in stride(from: j, to: words.count, by: jobs) {
-                            body(i, words.offsets[i + 1] - words.offsets[i], UnsafeBufferPointer(rebasing: all[bounds[k]..<bounds[k + 1]]),
-                                 acc.baseAddress!, scratch)
-                            k += 1
+            all.edges.withUnsafeMutableBufferPointer { edgeParts in
+              all.bounds.withUnsafeMutableBufferPointer { boundParts in
+                nonisolated(unsafe) let parts = parts, body = body, edgeParts = edgeParts, boundParts = boundParts
+                DispatchQueue.concurrentPerform(iterations: jobs) { j in
+                    var acc = [Int64](repeating: 0, count: size)
+                    let scratch = Scratch(capacity: longest + 1)
+                    defer { scratch.free() }
+                    var out = 0
+                    acc.withUnsafeMutableBufferPointer { acc in
+                      edgeParts[j].withUnsafeMutableBufferPointer { edges in
+                        boundParts[j].withUnsafeMutableBufferPointer { bounds in
+                          words.bytes.withUnsafeBufferPointer { bytes in
+                            var k = 0, lo = bounds[0]
+                            for i in stride(from: j, to: words.count, by: jobs) {
+                                let hi = bounds[k + 1]
+                                var range = lo..<hi
+                                if let pending {
+                                    bounds[k] = out
+                                    let word = UnsafeBufferPointer(rebasing: bytes[words.offsets[i]..<words.offsets[i + 1]])
+                                    let end = pending.withUnsafeBufferPointer { Self.renumberWord(edges, lo, hi, out: out, word: word, newIndex: $0) }
+                                    range = out..<end
+                                    out = end
+                                }
+                                body(i, words.offsets[i + 1] - words.offsets[i], UnsafeBufferPointer(rebasing: edges[range]),
+                                     acc.baseAddress!, scratch)
+                                lo = hi
+                                k += 1
+                            }
+                            if pending != nil { bounds[k] = out }
+                          }
                         }
+                      }
                     }
+                    if pending != nil { edgeParts[j].removeSubrange(out...) }
+                    parts[j] = acc
                 }
-                parts[j] = acc
+              }
             }
           }
         }
+        all.pending = nil
         var total = [Int64](repeating: 0, count: size)
         for p in parts { for k in 0..<size { total[k] &+= p[k] } }
         return total
@@ -255,13 +270,13 @@ extension UnigramTrainer {
     // MARK: - EM
 
     /// Expected piece counts over all words (forward-backward), summed in fixed point.
-    func expectedCounts(_ pieces: [Piece], _ words: Words, _ edges: WordEdges) -> [Double] {
+    func expectedCounts(_ pieces: [Piece], _ words: Words, _ edges: inout WordEdges) -> [Double] {
         let lattice = Lattice(pieces, trie: false)
         let unkScore = Double(lattice.minScore - Self.unkPenalty)
         let unkProbability = lattice.unkProbability
         let total = lattice.probabilities.withUnsafeBufferPointer { probabilities in
           lattice.scores.withUnsafeBufferPointer { scores in
-            sumOverWords(words, edges, size: pieces.count) { i, n, es, acc, scratch in
+            sumOverWords(words, &edges, size: pieces.count) { i, n, es, acc, scratch in
                 let freq = Double(words.counts[i])
                 let alpha = scratch.alpha, beta = scratch.beta
                 if n <= lattice.linearLimit {
@@ -357,7 +372,7 @@ extension UnigramTrainer {
     /// sentencepiece's pruning: drop the pieces whose loss of likelihood, were each replaced by
     /// its second-best segmentation, is smallest, down to `shrinking_factor` of the pieces.
     /// Returns the kept pieces' indices.
-    func prune(_ pieces: [Piece], _ words: Words, _ edges: WordEdges, desired: Int) -> [Int] {
+    func prune(_ pieces: [Piece], _ words: Words, _ edges: inout WordEdges, desired: Int) -> [Int] {
         let lattice = Lattice(pieces)
         // Each piece's own best segmentation, and its best without itself (pieces split
         // into contiguous ranges, one per job; every piece's result has its own slot).
@@ -395,7 +410,7 @@ extension UnigramTrainer {
         // Viterbi frequencies over the words (integer counts: independent of the job count).
         let wordUnkScore = Double(unkScore)
         let freq = lattice.scores.withUnsafeBufferPointer { scores in
-            sumOverWords(words, edges, size: pieces.count) { i, n, es, acc, scratch in
+            sumOverWords(words, &edges, size: pieces.count) { i, n, es, acc, scratch in
                 let best = scratch.alpha, back = scratch.back
                 best.update(repeating: -Double.infinity, count: n + 1)
                 best[0] = 0

@@ -266,12 +266,12 @@ public struct UnigramTrainer {
             guard kept.count < pieces.count else { return }
             var newIndex = [Int32](repeating: -1, count: pieces.count)
             for (n, old) in kept.enumerated() { newIndex[old] = Int32(n) }
-            remap(&edges, words, newIndex: newIndex)
+            edges.renumber(newIndex)
         }
         let desired = Int(Double(o.vocabSize) * 1.1)
         while true {
             for _ in 0..<o.numSubIterations {
-                let expected = expectedCounts(pieces, words, edges)
+                let expected = expectedCounts(pieces, words, &edges)
                 let step = mStep(pieces, expected)
                 keep(step.kept)
                 pieces = step.pieces
@@ -279,7 +279,7 @@ public struct UnigramTrainer {
             }
             progress.rounds += 1
             if pieces.count <= desired { break }
-            let kept = prune(pieces, words, edges, desired: desired)
+            let kept = prune(pieces, words, &edges, desired: desired)
             keep(kept)
             pieces = kept.map { pieces[$0] }
             mark("pruned to \(pieces.count)")
