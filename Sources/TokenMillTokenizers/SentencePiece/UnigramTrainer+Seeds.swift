@@ -62,32 +62,45 @@ extension UnigramTrainer {
         var prefix = [Int64](repeating: 0, count: sa.count + 1)
         for i in 0..<sa.count { prefix[i + 1] = prefix[i] + suffixes.weights[i] }
 
-        var candidates: [(start: Int32, length: Int32, score: Int64)] = []
-        func consider(_ start: Int32, _ length: Int, _ freq: Int64) {
-            guard length >= 2, length <= options.maxSentencePieceLength,
-                  isValidPiece(text[Int(start)..<(Int(start) + length)]) else { return }
-            candidates.append((start, Int32(length), freq * Int64(length)))
-        }
-        // Internal nodes: LCP intervals (lcp value, left bound), closed with their right bound.
-        var stack: [(lcp: Int, lb: Int)] = [(0, 0)]
-        for i in 1...sa.count {
-            var lb = i - 1
-            let h = i < sa.count ? lcps[i] : 0
-            while h < stack.last!.lcp {
-                let top = stack.removeLast()
-                lb = top.lb
-                consider(sa[top.lb], top.lcp, prefix[i] - prefix[top.lb])
+        // Candidates, found in each first-character range on its own thread: no common prefix
+        // crosses a range boundary, so every internal node lies inside one range.
+        typealias Candidate = (start: Int32, length: Int32, score: Int64)
+        let maxLength = options.maxSentencePieceLength
+        var found = [[Candidate]](repeating: [], count: suffixes.ranges.count)
+        found.withUnsafeMutableBufferPointer { found in
+            nonisolated(unsafe) let found = found, trainer = self, text = text, prefix = prefix
+            DispatchQueue.concurrentPerform(iterations: suffixes.ranges.count) { j in
+                var local: [Candidate] = []
+                func consider(_ start: Int32, _ length: Int, _ freq: Int64) {
+                    guard length >= 2, length <= maxLength, trainer.isValidPiece(text[Int(start)..<(Int(start) + length)]) else { return }
+                    local.append((start, Int32(length), freq * Int64(length)))
+                }
+                let range = suffixes.ranges[j]
+                guard !range.isEmpty else { return }
+                // Internal nodes: LCP intervals (lcp value, left bound), closed with their right bound.
+                var stack: [(lcp: Int, lb: Int)] = [(0, range.lowerBound)]
+                for i in (range.lowerBound + 1)...range.upperBound {
+                    var lb = i - 1
+                    let h = i < range.upperBound ? lcps[i] : 0
+                    while h < stack.last!.lcp {
+                        let top = stack.removeLast()
+                        lb = top.lb
+                        consider(sa[top.lb], top.lcp, prefix[i] - prefix[top.lb])
+                    }
+                    if h > stack.last!.lcp { stack.append((h, lb)) }
+                }
+                // Suffixes that reach their word's end, occur in no other word, and repeat in this one.
+                for i in range {
+                    // `limits[i]` is the characters to the word's end, or `cap` when that is longer.
+                    let toEnd = Int(suffixes.limits[i])
+                    guard toEnd <= maxLength, suffixes.weights[i] >= 2, lcps[i] < toEnd, lcps[i + 1] < toEnd else { continue }
+                    consider(sa[i], toEnd, suffixes.weights[i])
+                }
+                found[j] = local
             }
-            if h > stack.last!.lcp { stack.append((h, lb)) }
         }
-        // Suffixes that reach their word's end, occur in no other word, and repeat in this one.
-        for i in 0..<sa.count {
-            // `limits[i]` is the characters to the word's end, or `cap` when that is longer.
-            let toEnd = Int(suffixes.limits[i])
-            guard toEnd <= options.maxSentencePieceLength, suffixes.weights[i] >= 2,
-                  lcps[i] < toEnd, lcps[i + 1] < toEnd else { continue }
-            consider(sa[i], toEnd, suffixes.weights[i])
-        }
+        var candidates = found.flatMap { $0 }
+        found = []
         // The best `seed_sentencepiece_size` by score, ties by the piece's characters.
         candidates.sort { a, b in
             if a.score != b.score { return a.score > b.score }
@@ -116,6 +129,8 @@ extension UnigramTrainer {
     /// end capped at `cap` (`limits`), and the longest common prefix with the previous suffix
     /// (`lcps`, one more entry than suffixes, 0 at both ends).
     struct SortedSuffixes {
+        /// The first-character ranges (one per job), in order.
+        var ranges: [Range<Int>] = []
         var positions: [Int32] = []
         var limits: [Int32] = []
         var weights: [Int64] = []
@@ -185,6 +200,7 @@ extension UnigramTrainer {
         all.weights = [Int64](repeating: 0, count: total)
         all.lcps = [Int](repeating: 0, count: total + 1)
         let offsets = sizes.reduce(into: [0]) { $0.append($0.last! + $1) }
+        all.ranges = (0..<jobs).map { offsets[$0]..<offsets[$0 + 1] }
         text.withUnsafeBufferPointer { t in
           weight.withUnsafeBufferPointer { w in
             parts.withUnsafeMutableBufferPointer { parts in
