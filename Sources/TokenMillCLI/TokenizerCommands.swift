@@ -249,11 +249,21 @@ extension TrainTokenizerCommand {
         }
         var trainer = UnigramTrainer(options: o)
         let model = try trainer.train(sentences: sentences)
+        // The .model and .vocab are written on another thread while the tokenizer.json is
+        // made and written here (each file is synced before its rename).
         let data = model.serialized()
-        try AtomicFileWriter.write(data, to: modelPath)
-        try AtomicFileWriter.write(model.vocabText(), to: stem + ".vocab")
+        nonisolated(unsafe) var sideFailure: (any Error)?
+        let side = DispatchGroup()
+        DispatchQueue.global().async(group: side) {
+            do {
+                try AtomicFileWriter.write(data, to: modelPath)
+                try AtomicFileWriter.write(model.vocabText(), to: stem + ".vocab")
+            } catch { sideFailure = error }
+        }
         let json = try HFTokenizerWriter.unigramJSON(model)
         try AtomicFileWriter.write(json, to: stem + ".json")
+        side.wait()
+        if let sideFailure { throw sideFailure }
         let folder = (modelPath as NSString).deletingLastPathComponent
         let meta: JSONValue = .object([
             ("tokenizer", .string((modelPath as NSString).lastPathComponent)),
