@@ -1,3 +1,5 @@
+import Foundation
+
 /// UTF-8 validation and repair on bytes.
 ///
 /// Invalid sequences are replaced with U+FFFD, one replacement per *maximal subpart* (Unicode §3.9,
@@ -147,5 +149,19 @@ public enum UTF8Validity {
             i += len
         }
         return i
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Byte-wise lexicographic order (`lexicographicallyPrecedes`) through `memcmp`.
+    @inlinable
+    public func bytesPrecede(_ other: [UInt8]) -> Bool {
+        withUnsafeBytes { a in
+            other.withUnsafeBytes { b in
+                let n = Swift.min(a.count, b.count)
+                let r = n == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, n)
+                return r != 0 ? r < 0 : a.count < b.count
+            }
+        }
     }
 }

@@ -22,7 +22,7 @@ struct DoubleArrayBuilder {
         // are on `path` (path[d]: the node at depth d) and only the rest is new.
         var path = [0]
         var previous: [UInt8] = []
-        for (key, value) in keys.sorted(by: { $0.0.lexicographicallyPrecedes($1.0) }) {
+        for (key, value) in keys.sorted(by: { $0.0.bytesPrecede($1.0) }) {
             guard !key.isEmpty, !key.contains(0), value < (1 << 31) else {
                 throw TokenMillError(.invalidConfiguration, "double-array key \(key) or value \(value) out of range")
             }

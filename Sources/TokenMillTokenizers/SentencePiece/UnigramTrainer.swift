@@ -338,7 +338,7 @@ public struct UnigramTrainer {
 
     /// Score descending, then bytes ascending (sentencepiece's `Sorted`).
     static func byScore(_ a: Piece, _ b: Piece) -> Bool {
-        a.score != b.score ? a.score > b.score : a.bytes.lexicographicallyPrecedes(b.bytes)
+        a.score != b.score ? a.score > b.score : a.bytes.bytesPrecede(b.bytes)
     }
 
     struct Meta {
