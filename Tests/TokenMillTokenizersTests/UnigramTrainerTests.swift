@@ -81,4 +81,53 @@ import Testing
         #expect(!d.isValidPiece(Array("12".unicodeScalars.map(\.value))[...]))
         #expect(d.isValidPiece(Array("1".unicodeScalars.map(\.value))[...]))
     }
+
+    /// The words of the fixture sentences as the trainer counts them ('▁' before each word).
+    static func words() -> UnigramTrainer.Words {
+        var counts: [[UInt8]: Int64] = [:]
+        for s in sentences {
+            for w in s.split(separator: 0x20) { counts[Array("\u{2581}".utf8) + w, default: 0] += 1 }
+        }
+        var words = UnigramTrainer.Words()
+        for (w, n) in counts.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key.bytesPrecede($1.key) }) {
+            words.bytes += w
+            words.offsets.append(words.bytes.count)
+            words.counts.append(n)
+        }
+        return words
+    }
+
+    static func flat(_ e: UnigramTrainer.WordEdges, _ words: UnigramTrainer.Words) -> [[UnigramTrainer.Edge]] {
+        (0..<words.count).map { i in
+            let j = i % e.jobs, k = i / e.jobs
+            return Array(e.edges[j][e.bounds[j][k]..<e.bounds[j][k + 1]])
+        }
+    }
+
+    @Test func latticeEdgesFromTheDoubleArrayEqualTheHashedTriesAndSurviveRenumbering() throws {
+        var o = UnigramTrainer.Options()
+        o.jobs = 2
+        let t = UnigramTrainer(options: o)
+        let words = Self.words()
+        let pieces = t.makeSeedPieces(words)
+        #expect(words.count > 5_000 && pieces.count > 10_000)
+        let fromArray = t.makeEdges(pieces, words)
+        let fromTrie = t.makeEdges(pieces, words, doubleArray: false)
+        #expect(fromArray.count > 100_000)
+        #expect(Self.flat(fromArray, words) == Self.flat(fromTrie, words))
+
+        // Drop every third piece (single characters among them): renumbered edges, applied by
+        // the next pass over the words, equal the edges found afresh for the pieces left.
+        let kept = pieces.indices.filter { $0 % 3 != 0 }
+        #expect(kept.contains { pieces[$0].bytes.count == 1 } && pieces.indices.contains { $0 % 3 == 0 && pieces[$0].bytes.count == 1 })
+        var newIndex = [Int32](repeating: -1, count: pieces.count)
+        for (n, i) in kept.enumerated() { newIndex[i] = Int32(n) }
+        var renumbered = fromArray
+        renumbered.renumber(newIndex)
+        _ = t.sumOverWords(words, &renumbered, size: 1) { _, _, _, _, _ in }
+        let fresh = t.makeEdges(kept.map { pieces[$0] }, words)
+        #expect(renumbered.pending == nil)
+        #expect(Self.flat(renumbered, words) == Self.flat(fresh, words))
+        #expect(Self.flat(renumbered, words).joined().contains { $0.id < 0 }, "some characters lost their piece")
+    }
 }

@@ -59,7 +59,7 @@ extension UnigramTrainer {
     }
 
     /// One lattice edge of a word: its bytes `start..<end` are piece `id` (-1: an unknown character).
-    struct Edge {
+    struct Edge: Equatable {
         var start: Int32
         var end: Int32
         var id: Int32
@@ -96,12 +96,13 @@ extension UnigramTrainer {
     func wordJobs(_ words: Words) -> Int { max(1, min(options.jobs, words.count / 1000 + 1)) }
 
     /// The edges of every word for `pieces`: walked in a double-array trie (one array read per
-    /// byte), or in the hashed `PieceTrie` when a piece has a byte the double array cannot hold.
-    func makeEdges(_ pieces: [Piece], _ words: Words) -> WordEdges {
+    /// byte), or in the hashed `PieceTrie` when a piece has a byte the double array cannot hold
+    /// (or when `doubleArray` is false: tests compare the two).
+    func makeEdges(_ pieces: [Piece], _ words: Words, doubleArray: Bool = true) -> WordEdges {
         var keys: [([UInt8], UInt32)] = []
         var seen = Set<[UInt8]>()
         for (i, p) in pieces.enumerated() where seen.insert(p.bytes).inserted { keys.append((p.bytes, UInt32(i))) }
-        if let units = try? DoubleArrayBuilder.build(keys) {
+        if doubleArray, let units = try? DoubleArrayBuilder.build(keys) {
             return units.withUnsafeBufferPointer { units in
                 nonisolated(unsafe) let units = units
                 return makeEdges(words) { w, body in
