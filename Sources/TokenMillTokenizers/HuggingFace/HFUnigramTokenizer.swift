@@ -235,17 +235,8 @@ final class HFUnigramEncoder: TokenEncoder {
             let mblen = min(UTF8Repair.sequenceLength(lead: b), size - start)
             let base = score[start]
             var single = false
-            var node = PrecompiledCharsmap.offset(units[0])
-            var end = start
-            while end < size {
-                let c = Int(s[end])
-                node ^= c
-                let unit = units[node]
-                if Int(unit & ((1 << 31) | 0xFF)) != c { break }
-                node ^= PrecompiledCharsmap.offset(unit)
-                end += 1
-                if (unit >> 8) & 1 == 1 {
-                    let id = Int(units[node] & ((1 << 31) - 1))
+            units.withUnsafeBufferPointer { units in
+                DoubleArrayBuilder.forEachPrefix(units, of: s, from: start) { end, id in
                     let candidate = t.scores[id] + base
                     if from[end] == -1 || candidate > score[end] {
                         score[end] = candidate

@@ -110,3 +110,23 @@ struct DoubleArrayBuilder {
         return units
     }
 }
+
+extension DoubleArrayBuilder {
+    /// Calls `body(end, value)` for every key of `units` (as `build` lays them out) that is a
+    /// prefix of `bytes[start...]`, shortest first: one array read per byte.
+    @inline(__always)
+    static func forEachPrefix(_ units: UnsafeBufferPointer<UInt32>, of bytes: UnsafeRawBufferPointer, from start: Int,
+                              _ body: (Int, Int) -> Void) {
+        var node = PrecompiledCharsmap.offset(units[0])
+        var end = start
+        while end < bytes.count {
+            let c = Int(bytes[end])
+            node ^= c
+            let unit = units[node]
+            if Int(unit & ((1 << 31) | 0xFF)) != c { return }
+            node ^= PrecompiledCharsmap.offset(unit)
+            end += 1
+            if (unit >> 8) & 1 == 1 { body(end, Int(units[node] & ((1 << 31) - 1))) }
+        }
+    }
+}

@@ -110,19 +110,9 @@ extension UnigramTrainer {
                     while s < w.count {
                         let charLen = UTF8Repair.sequenceLength(lead: w[s])
                         var hasSingle = false
-                        var node = SentencePieceEncoder.offset(units[0])
-                        var k = s
-                        while k < w.count {
-                            let c = Int(w[k])
-                            node ^= c
-                            let unit = units[node]
-                            if Int(unit & ((1 << 31) | 0xFF)) != c { break }
-                            node ^= SentencePieceEncoder.offset(unit)
-                            k += 1
-                            if (unit >> 8) & 1 == 1 {
-                                body(s, k, Int32(units[node] & ((1 << 31) - 1)))
-                                if k - s == charLen { hasSingle = true }
-                            }
+                        DoubleArrayBuilder.forEachPrefix(units, of: UnsafeRawBufferPointer(w), from: s) { end, id in
+                            body(s, end, Int32(id))
+                            if end - s == charLen { hasSingle = true }
                         }
                         if !hasSingle { body(s, min(s + charLen, w.count), -1) }
                         s += charLen
