@@ -260,9 +260,12 @@ extension TrainTokenizerCommand {
                 try AtomicFileWriter.write(model.vocabText(), to: stem + ".vocab")
             } catch { sideFailure = error }
         }
-        let json = try HFTokenizerWriter.unigramJSON(model)
-        try AtomicFileWriter.write(json, to: stem + ".json")
-        side.wait()
+        let json: String
+        do {
+            defer { side.wait() }
+            json = try HFTokenizerWriter.unigramJSON(model)
+            try AtomicFileWriter.write(json, to: stem + ".json")
+        }
         if let sideFailure { throw sideFailure }
         let folder = (modelPath as NSString).deletingLastPathComponent
         let meta: JSONValue = .object([

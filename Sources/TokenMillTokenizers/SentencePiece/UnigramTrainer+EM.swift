@@ -54,8 +54,6 @@ extension UnigramTrainer {
                 s += charLen
             }
         }
-
-        @inline(__always) func score(_ id: Int32) -> Float { id >= 0 ? scores[Int(id)] : minScore - UnigramTrainer.unkPenalty }
     }
 
     /// One lattice edge of a word: its bytes `start..<end` are piece `id` (-1: an unknown character).
