@@ -33,22 +33,35 @@ extension UnigramTrainer {
         /// start, then end; an unknown character's edge comes last among its start's.
         @inline(__always)
         func forEachEdge(_ w: UnsafeBufferPointer<UInt8>, _ body: (Int, Int, Int32) -> Void) {
-            var s = 0
-            while s < w.count {
-                let c = w[s]
-                let charLen = UTF8Repair.sequenceLength(lead: c)
+            UnigramTrainer.forEachEdge(w, body) { s, piece in
                 var node: Int32 = 0
-                var hasSingle = false
                 var k = s
                 while k < w.count && k - s < maxLength {
                     node = trie.child(node, w[k])
-                    if node < 0 { break }
+                    if node < 0 { return }
                     k += 1
                     let id = trie.pieceID(node)
-                    if id >= 0 {
-                        body(s, k, id)
-                        if k - s == charLen { hasSingle = true }
-                    }
+                    if id >= 0 { piece(k, id) }
+                }
+            }
+        }
+    }
+
+    /// The edges of `w` in lattice order, from `prefixes(start, piece)`, which calls
+    /// `piece(end, id)` for every piece starting at `start`, shortest first: each character
+    /// position's pieces, then an unknown character's edge where no piece is that one
+    /// character.
+    @inline(__always)
+    static func forEachEdge(_ w: UnsafeBufferPointer<UInt8>, _ body: (Int, Int, Int32) -> Void,
+                            prefixes: (Int, (Int, Int32) -> Void) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            var s = 0
+            while s < w.count {
+                let charLen = UTF8Repair.sequenceLength(lead: w[s])
+                var hasSingle = false
+                prefixes(s) { end, id in
+                    body(s, end, id)
+                    if end - s == charLen { hasSingle = true }
                 }
                 if !hasSingle { body(s, min(s + charLen, w.count), -1) }
                 s += charLen
@@ -104,16 +117,8 @@ extension UnigramTrainer {
             return units.withUnsafeBufferPointer { units in
                 nonisolated(unsafe) let units = units
                 return makeEdges(words) { w, body in
-                    var s = 0
-                    while s < w.count {
-                        let charLen = UTF8Repair.sequenceLength(lead: w[s])
-                        var hasSingle = false
-                        DoubleArrayBuilder.forEachPrefix(units, of: UnsafeRawBufferPointer(w), from: s) { end, id in
-                            body(s, end, Int32(id))
-                            if end - s == charLen { hasSingle = true }
-                        }
-                        if !hasSingle { body(s, min(s + charLen, w.count), -1) }
-                        s += charLen
+                    Self.forEachEdge(w, body) { s, piece in
+                        DoubleArrayBuilder.forEachPrefix(units, of: UnsafeRawBufferPointer(w), from: s) { piece($0, Int32($1)) }
                     }
                 }
             }
@@ -337,24 +342,37 @@ extension UnigramTrainer {
         return result
     }
 
+    /// Best paths over `edges` (ends up to `n`) into `scratch.alpha` (scores) and `scratch.back`
+    /// (start and id of each end's last edge), skipping the edges `skip` refuses; a later edge
+    /// replaces a path only with a strictly better score. Returns whether `n` is reached.
+    @inline(__always)
+    static func relax(_ edges: UnsafeBufferPointer<Edge>, n: Int, scores: UnsafeBufferPointer<Float>, unkScore: Double,
+                      scratch: Scratch, skip: (Edge) -> Bool = { _ in false }) -> Bool {
+        let best = scratch.alpha, back = scratch.back
+        best.update(repeating: -Double.infinity, count: n + 1)
+        best[0] = 0
+        for e in edges where !skip(e) {
+            let v = best[Int(e.start)] + (e.id >= 0 ? Double(scores[Int(e.id)]) : unkScore)
+            if v > best[Int(e.end)] { best[Int(e.end)] = v; back[Int(e.end)] = (e.start, e.id) }
+        }
+        return best[n] > -Double.infinity
+    }
+
     /// Best segmentation of a piece over its lattice `edges` (`n` bytes): every edge, or
     /// (`alternative`) neither the piece itself as a whole-word edge (`id`) nor unknown
     /// characters. Returns the path's piece ids in order, nil if there is no path.
     @inline(__always)
     static func pieceViterbi(_ edges: [Edge], n: Int, id: Int32, alternative: Bool, scores: UnsafeBufferPointer<Float>,
-                             unkScore: Float, scratch: Scratch) -> [Int32]? {
-        let best = scratch.alpha, back = scratch.back
-        best.update(repeating: -Double.infinity, count: n + 1)
-        best[0] = 0
-        for e in edges {
-            if alternative && (e.id < 0 || (e.id == id && e.start == 0 && Int(e.end) == n)) { continue }
-            let v = best[Int(e.start)] + Double(e.id >= 0 ? scores[Int(e.id)] : unkScore)
-            if v > best[Int(e.end)] { best[Int(e.end)] = v; back[Int(e.end)] = (e.start, e.id) }
+                             unkScore: Double, scratch: Scratch) -> [Int32]? {
+        let reached = edges.withUnsafeBufferPointer { edges in
+            relax(edges, n: n, scores: scores, unkScore: unkScore, scratch: scratch) { e in
+                alternative && (e.id < 0 || (e.id == id && e.start == 0 && Int(e.end) == n))
+            }
         }
-        guard best[n] > -Double.infinity else { return nil }
+        guard reached else { return nil }
         var path: [Int32] = []
         var p = n
-        while p > 0 { path.append(back[p].1); p = Int(back[p].0) }
+        while p > 0 { path.append(scratch.back[p].1); p = Int(scratch.back[p].0) }
         return path.reversed()
     }
 
@@ -369,7 +387,7 @@ extension UnigramTrainer {
         var alternatives = [[Int32]](repeating: [], count: pieces.count)
         let jobs = max(1, min(options.jobs, pieces.count / 1000 + 1))
         let longest = pieces.reduce(0) { max($0, $1.bytes.count) }
-        let unkScore = lattice.minScore - Self.unkPenalty
+        let unkScore = Double(lattice.minScore - Self.unkPenalty)
         alwaysKeep.withUnsafeMutableBufferPointer { alwaysKeep in
           alternatives.withUnsafeMutableBufferPointer { alternatives in
             lattice.scores.withUnsafeBufferPointer { scores in
@@ -397,19 +415,13 @@ extension UnigramTrainer {
           }
         }
         // Viterbi frequencies over the words (integer counts: independent of the job count).
-        let wordUnkScore = Double(unkScore)
         let freq = lattice.scores.withUnsafeBufferPointer { scores in
             sumOverWords(words, &edges, size: pieces.count) { i, n, es, acc, scratch in
-                let best = scratch.alpha, back = scratch.back
-                best.update(repeating: -Double.infinity, count: n + 1)
-                best[0] = 0
-                for e in es {
-                    let v = best[Int(e.start)] + (e.id >= 0 ? Double(scores[Int(e.id)]) : wordUnkScore)
-                    if v > best[Int(e.end)] { best[Int(e.end)] = v; back[Int(e.end)] = (e.start, e.id) }
-                }
+                // Every character has an edge (a piece or the unknown), so the end is reached.
+                _ = Self.relax(es, n: n, scores: scores, unkScore: unkScore, scratch: scratch)
                 var p = n
                 while p > 0 {
-                    let (s, id) = back[p]
+                    let (s, id) = scratch.back[p]
                     if id >= 0 { acc[Int(id)] += words.counts[i] }
                     p = Int(s)
                 }
