@@ -13,9 +13,11 @@ struct ParquetCommand: ParsableCommand {
     @Flag(help: "Print the leaf columns with their type and levels instead.") var schema = false
     @Flag(name: .customLong("no-checksums"), help: "Do not verify page CRCs.") var noChecksums = false
     @Flag(help: "Only decode the columns and print rows, values and value bytes as JSON (a benchmark).") var stats = false
+    @Flag(help: "With --stats: report the reading time (wall and CPU, from opening the file to the last value; process start excluded) on standard error.") var timing = false
     @Option(help: "Threads (with --stats: row groups in parallel; otherwise, or with fewer row groups than threads, a chunk's pages in runs). The output is the same.") var jobs: Int = 1
 
     func run() throws {
+        let clock = CPUClock()
         let parquet = try ParquetFile(path: file)
         parquet.verifyChecksums = !noChecksums
         if stats {
@@ -44,6 +46,12 @@ struct ParquetCommand: ParsableCommand {
                 }
             }
             if let failure = counts.lazy.compactMap(\.error).first { throw failure }
+            if timing {
+                let (wall, cpu) = clock.elapsed()
+                let mb = Double(counts.reduce(0) { $0 + $1.bytes }) / 1e6
+                FileHandle.standardError.write(Data(String(format: "parquet: %.2f MB of values, %.3f s wall, %.3f s CPU, %.1f MB/s wall, jobs %d\n",
+                                                           mb, wall, cpu, mb / wall, jobs).utf8))
+            }
             print(JSONValue.object([("rows", .int(parquet.rowCount)), ("row_groups", .int(Int64(groups))),
                                     ("values", .int(Int64(counts.reduce(0) { $0 + $1.values }))),
                                     ("bytes", .int(Int64(counts.reduce(0) { $0 + $1.bytes })))]).serialized(pretty: false))

@@ -75,6 +75,23 @@ import Testing
             }
         }
     }
+
+    /// The batch API hands texts out in runs: every job count gives the one-thread ids and
+    /// counts, in input order, also for a few texts, very uneven sizes and none at all.
+    @Test func batchesGiveTheSameIDsForAnyJobCount() throws {
+        let tok = try Self.tokenizer("cl100k")
+        let english = try Self.texts("en")
+        let texts = [Array(String(repeating: "word ", count: 40_000).utf8)] + english.prefix(300) + [[], Array("x".utf8)]
+        let serial = texts.map { t in t.withUnsafeBytes { raw in var ids: [UInt32] = []; tok.makeEncoder().encode(raw, into: &ids); return ids } }
+        for jobs in [1, 2, 3, 8] {
+            #expect(BatchEncoder.encode(texts, tokenizer: tok, jobs: jobs) == serial)
+            #expect(BatchEncoder.count(texts, tokenizer: tok, jobs: jobs) == serial.map(\.count))
+            #expect(BatchEncoder.encode(Array(texts.prefix(3)), tokenizer: tok, jobs: jobs) == Array(serial.prefix(3)))
+        }
+        #expect(BatchEncoder.encode([], tokenizer: tok, jobs: 2).isEmpty)
+        #expect(BatchEncoder.runStarts([5, 1, 1, 1, 5, 1], runs: 3) == [0, 1, 5, 6])
+        #expect(BatchEncoder.runStarts([], runs: 4) == [0, 0])
+    }
 }
 
 func readTextLines(_ path: String) throws -> [String] {

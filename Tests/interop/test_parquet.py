@@ -197,6 +197,20 @@ def test_shared_sample_reads_to_its_jsonl(tmp_path):
     assert [r["text"] for r in rows] == pq.read_table(path, columns=["text"]).column("text").to_pylist()
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_stats_mode_counts_what_pyarrow_reads(tmp_path, jobs):
+    """`parquet --stats` (the benchmark's reader: row groups on `jobs` threads) counts the rows,
+    values and value bytes pyarrow reads, and `--timing` reports the same megabytes."""
+    texts = [f"row {i}: " + "é" * (i % 37) for i in range(30_000)]
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"id": list(range(len(texts))), "text": texts}), path, compression="ZSTD", row_group_size=7_000)
+    p = subprocess.run([BIN, "parquet", "--columns", "text", "--stats", "--timing", "--jobs", str(jobs), str(path)],
+                       capture_output=True, text=True, check=True)
+    size = sum(len(t.encode()) for t in texts)
+    assert json.loads(p.stdout) == {"rows": len(texts), "row_groups": 5, "values": len(texts), "bytes": size}
+    assert f"parquet: {size / 1e6:.2f} MB of values" in p.stderr and f"jobs {jobs}" in p.stderr, p.stderr
+
+
 def test_corrupt_files_fail_with_a_clear_error(tmp_path):
     good = tmp_path / "good.parquet"
     pq.write_table(pa.table({"id": [str(i) for i in range(3000)], "text": [f"document {i} " * 5 for i in range(3000)]}), good,
