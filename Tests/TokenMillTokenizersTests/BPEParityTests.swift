@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import TokenMillCore
 @testable import TokenMillIO
@@ -104,4 +105,99 @@ func readTextLines(_ path: String) throws -> [String] {
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
     return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+}
+
+/// The piece cache that every encoder of a model shares across threads.
+@Suite struct SharedPieceCacheTests {
+    static func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
+
+    /// Short and long keys, one and several ids; lookups find exactly what was stored.
+    @Test func storesAndFindsPieces() {
+        let cache = SharedPieceCache(entries: 64, keyBytes: 1 << 12, idCount: 1 << 10)
+        let pieces = ["a", " the", "12345678", "123456789", String(repeating: "long", count: 40), " über"]
+        for (k, p) in pieces.enumerated() {
+            let key = Self.bytes(p)
+            let ids = (0...k).map { UInt32(1000 * k + $0) }
+            key.withUnsafeBytes { raw in #expect(cache.insert(raw, hash: PieceCache.hash(raw), ids: ids[...])) }
+        }
+        for (k, p) in pieces.enumerated() {
+            var out: [UInt32] = [7]
+            let found = Self.bytes(p).withUnsafeBytes { cache.view.appendCached($0, hash: PieceCache.hash($0), to: &out) }
+            #expect(found)
+            #expect(out == [7] + (0...k).map { UInt32(1000 * k + $0) })
+        }
+        for missing in ["b", " th", "123456780", "1234567890", ""] {
+            var out: [UInt32] = []
+            #expect(!Self.bytes(missing).withUnsafeBytes { cache.view.appendCached($0, hash: PieceCache.hash($0), to: &out) })
+            #expect(out.isEmpty)
+        }
+        #expect(!cache.isFull)
+    }
+
+    /// Full — by entries or by an arena — it takes no more pieces and keeps the ones it has.
+    @Test func stopsTakingPiecesWhenFull() {
+        let cache = SharedPieceCache(entries: 4, keyBytes: 1 << 12, idCount: 1 << 10)
+        let stored = (0..<4).map { Self.bytes("p\($0)") }
+        for (i, key) in stored.enumerated() {
+            key.withUnsafeBytes { raw in #expect(cache.insert(raw, hash: PieceCache.hash(raw), ids: [UInt32(i)][...])) }
+        }
+        Self.bytes("p4").withUnsafeBytes { raw in #expect(!cache.insert(raw, hash: PieceCache.hash(raw), ids: [4][...])) }
+        #expect(cache.isFull)
+        for (i, key) in stored.enumerated() {
+            var out: [UInt32] = []
+            #expect(key.withUnsafeBytes { cache.view.appendCached($0, hash: PieceCache.hash($0), to: &out) })
+            #expect(out == [UInt32(i)])
+        }
+        let small = SharedPieceCache(entries: 64, keyBytes: 16, idCount: 4)
+        Self.bytes("0123456789ab").withUnsafeBytes { raw in #expect(small.insert(raw, hash: PieceCache.hash(raw), ids: [1][...])) }
+        Self.bytes("0123456789abcd").withUnsafeBytes { raw in #expect(!small.insert(raw, hash: PieceCache.hash(raw), ids: [2][...])) }
+        #expect(small.isFull)
+    }
+
+    /// Threads that insert and look up the same pieces at once only ever see complete entries.
+    @Test func concurrentInsertsAndLookupsSeeWholeEntries() {
+        let cache = SharedPieceCache(entries: 1 << 15)  // room even if every thread stored every key
+        let keys = (0..<6000).map { Self.bytes(String(repeating: "k", count: $0 % 23) + "\($0)") }
+        @Sendable func ids(_ k: Int) -> [UInt32] { (0...(k % 5)).map { UInt32(k * 8 + $0) } }
+        let wrong = Atomic<Int>(0)
+        let hits = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 4) { worker in
+            for round in 0..<3 {
+                for j in 0..<keys.count {
+                    let k = worker % 2 == 0 ? j : keys.count - 1 - j
+                    keys[k].withUnsafeBytes { raw in
+                        let h = PieceCache.hash(raw)
+                        var out: [UInt32] = []
+                        if cache.view.appendCached(raw, hash: h, to: &out) {
+                            hits.add(1, ordering: .relaxed)
+                            if out != ids(k) { wrong.add(1, ordering: .relaxed) }
+                        } else if round == 0 {
+                            _ = cache.insert(raw, hash: h, ids: ids(k)[...])
+                        }
+                    }
+                }
+            }
+        }
+        #expect(wrong.load(ordering: .relaxed) == 0)
+        #expect(hits.load(ordering: .relaxed) >= 4 * 2 * keys.count)
+        #expect(!cache.isFull)
+    }
+
+    /// Cold, racing on two threads, or full from the start (encoders then keep pieces in caches
+    /// of their own): the ids are those of one warm encoder.
+    @Test func encodersGiveTheSameIDsWithAColdRacingOrFullCache() throws {
+        let reference = try BPEParityTests.tokenizer("cl100k")
+        let texts = Array(try BPEParityTests.texts("en").prefix(400)) + Array(try BPEParityTests.texts("it").prefix(150))
+        let serial = BatchEncoder.encode(texts, tokenizer: reference, jobs: 1)
+        var tiny = reference.model
+        tiny.pieceCache = SharedPieceCache(entries: 32, keyBytes: 64, idCount: 16)
+        var cold = reference.model
+        cold.pieceCache = SharedPieceCache()
+        let full = reference.with(model: tiny), racing = reference.with(model: cold)
+        for jobs in [1, 2, 3] { #expect(BatchEncoder.encode(texts, tokenizer: full, jobs: jobs) == serial) }
+        #expect(tiny.pieceCache.isFull)
+        #expect(BatchEncoder.encode(texts, tokenizer: racing, jobs: 2) == serial)
+        #expect(BatchEncoder.encode(texts, tokenizer: racing, jobs: 2) == serial)
+        #expect(!cold.pieceCache.isFull)
+    }
 }

@@ -1,10 +1,12 @@
 import TokenMillCore
 
-/// What an encoder carries between calls: the piece cache and reusable buffers. Taken out of the
-/// encoder for the length of a call and passed `inout`, so the hot path touches no class
+/// What an encoder carries between calls: its view of the model's shared piece cache, its own
+/// cache for pieces that arrive once the shared one is full, and reusable buffers. Taken out of
+/// the encoder for the length of a call and passed `inout`, so the hot path touches no class
 /// property (each such access would cost a dynamic exclusivity check).
 struct EncoderState {
-    var cache = PieceCache()
+    let shared: SharedPieceCache.View
+    var overflow: PieceCache?
     var scratch = BPEScratch()
     var normalized: [UInt8] = []
     var normalizedB: [UInt8] = []
@@ -23,12 +25,15 @@ enum PieceMode {
 final class BPEEncoder: TokenEncoder {
     let t: BPETokenizer
     private let normWorkspace = UnicodeNormalizer.Workspace()
-    private var state: EncoderState? = EncoderState()
+    private var state: EncoderState?
 
-    init(_ t: BPETokenizer) { self.t = t }
+    init(_ t: BPETokenizer) {
+        self.t = t
+        state = EncoderState(shared: t.model.pieceCache.view)
+    }
 
     private func withState<R>(_ body: (inout EncoderState) -> R) -> R {
-        var s = state ?? EncoderState()
+        var s = state ?? EncoderState(shared: t.model.pieceCache.view)
         state = nil
         defer { state = s }
         return body(&s)
@@ -187,9 +192,12 @@ final class BPEEncoder: TokenEncoder {
         if case .sink(let sink) = mode { sink(piece); return }
         let h = PieceCache.hash(piece)
         let start = ids.count
-        if !st.cache.appendCached(piece, hash: h, to: &ids) {
+        if !st.shared.appendCached(piece, hash: h, to: &ids) && !(st.overflow?.appendCached(piece, hash: h, to: &ids) ?? false) {
             t.model.encodePiece(piece, hash: h, into: &ids, scratch: &st.scratch)
-            st.cache.insert(piece, hash: h, ids: ids[start...])
+            if !t.model.pieceCache.insert(piece, hash: h, ids: ids[start...]) {
+                if st.overflow == nil { st.overflow = PieceCache(entries: 1 << 15) }
+                st.overflow!.insert(piece, hash: h, ids: ids[start...])
+            }
         }
         if case .trackLast = mode { st.lastPieceTokens = ids.count - start }
     }

@@ -21,6 +21,8 @@ public struct BPEModel: Sendable {
     public let fuseUnk: Bool
     public let byteFallback: Bool
     let fallbackIDs: [UInt32]
+    /// Pieces already encoded, shared by every encoder of this model (replaced only by tests).
+    var pieceCache = SharedPieceCache()
 
     public var vocabularySize: Int { tokenBytes.count }
 

@@ -108,10 +108,13 @@ public struct BPETokenizer: Tokenizer {
     public func makeEncoder() -> any TokenEncoder { BPEEncoder(self) }
 
     /// The same tokenizer with another end-of-document id.
-    public func with(eosID: UInt32) -> BPETokenizer {
+    public func with(eosID: UInt32) -> BPETokenizer { with(model: model, eosID: eosID) }
+
+    /// The same tokenizer over another instance of its model (tests: another piece cache).
+    func with(model: BPEModel, eosID: UInt32? = nil) -> BPETokenizer {
         BPETokenizer(name: name, flavor: flavor, model: model, normalizers: normalizers, preTokenizers: preTokenizers,
                      decoders: decoders, addedTokens: addedTokens, allowedSpecial: allowedSpecial,
-                     disallowedSpecial: disallowedSpecial, fingerprint: fingerprint, eosID: eosID, bosID: bosID)
+                     disallowedSpecial: disallowedSpecial, fingerprint: fingerprint, eosID: eosID ?? self.eosID, bosID: bosID)
     }
 
     /// The id of a special or added token.
