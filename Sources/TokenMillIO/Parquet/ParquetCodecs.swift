@@ -12,15 +12,19 @@ enum ParquetCodecs {
     struct Failure: Error { let what: String }
 
     static func decompress(_ codec: ParquetCodec, _ input: UnsafeRawBufferPointer, size: Int, into out: inout [UInt8]) throws {
-        out.removeAll(keepingCapacity: true)
         if codec == .uncompressed {
             guard input.count == size else { throw Failure(what: "uncompressed page of \(input.count) bytes, header says \(size)") }
+            out.removeAll(keepingCapacity: true)
             out.append(contentsOf: input)
             return
         }
-        if size == 0 { return }  // nothing to decode (and no buffer to decode into)
-        out.reserveCapacity(size)
-        out.append(contentsOf: repeatElement(0, count: size))
+        if size == 0 { out.removeAll(keepingCapacity: true); return }  // nothing to decode (and no buffer to decode into)
+        // Exactly `size` bytes, all of which the codec overwrites (each checks that it produced
+        // `size` bytes): only bytes beyond what the reused buffer already holds are zeroed.
+        if out.count > size { out.removeLast(out.count - size) } else if out.count < size {
+            out.reserveCapacity(size)
+            out.append(contentsOf: repeatElement(0, count: size - out.count))
+        }
         switch codec {
         case .snappy:
             var length = 0
