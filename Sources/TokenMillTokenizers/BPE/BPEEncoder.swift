@@ -29,6 +29,7 @@ final class BPEEncoder: TokenEncoder {
 
     init(_ t: BPETokenizer) {
         self.t = t
+        t.model.pieceCache.prepare()
         state = EncoderState(shared: t.model.pieceCache.view)
     }
 

@@ -18,8 +18,9 @@ import Darwin
 /// used up the cache stops taking entries (as Hugging Face's cache does when full), and the
 /// encoders keep the pieces that arrive after that in small caches of their own (`PieceCache`).
 ///
-/// The memory comes from `calloc`, all zero (every slot empty), so pages are touched only as
-/// slots are used.
+/// Slots and arenas are anonymous mappings: zero (every slot empty) without a `memset`, and
+/// page-aligned, so that no 32-byte slot straddles two cache lines. The slots are touched once an
+/// encoder is made (`prepare`), not by a model that only decodes; the arenas as they fill.
 final class SharedPieceCache: @unchecked Sendable {
     struct Slot: ~Copyable {
         /// 0: empty; 1: being written; else the piece's hash with the top bit set, stored last.
@@ -47,6 +48,8 @@ final class SharedPieceCache: @unchecked Sendable {
     private static let published: UInt64 = 1 << 63
 
     let view: View
+    private let slotBytes: Int
+    private let prepared = Atomic<Bool>(false)
     private let maxEntries: Int
     private let keyCapacity: Int
     private let idCapacity: Int
@@ -60,10 +63,10 @@ final class SharedPieceCache: @unchecked Sendable {
     init(entries: Int = 1 << 17, keyBytes: Int = 1 << 22, idCount: Int = 1 << 20) {
         var size = 16
         while size < entries * 2 { size <<= 1 }
-        let slotMemory = calloc(size, MemoryLayout<Slot>.stride)!
-        view = View(slots: slotMemory.bindMemory(to: Slot.self, capacity: size),
-                    keys: calloc(keyBytes, 1)!.bindMemory(to: UInt8.self, capacity: keyBytes),
-                    ids: calloc(idCount, MemoryLayout<UInt32>.stride)!.bindMemory(to: UInt32.self, capacity: idCount),
+        slotBytes = size * MemoryLayout<Slot>.stride
+        view = View(slots: Self.map(slotBytes).bindMemory(to: Slot.self, capacity: size),
+                    keys: Self.map(keyBytes).bindMemory(to: UInt8.self, capacity: keyBytes),
+                    ids: Self.map(idCount * MemoryLayout<UInt32>.stride).bindMemory(to: UInt32.self, capacity: idCount),
                     mask: size - 1)
         maxEntries = min(entries, size / 2)
         keyCapacity = keyBytes
@@ -71,9 +74,28 @@ final class SharedPieceCache: @unchecked Sendable {
     }
 
     deinit {
-        free(UnsafeMutableRawPointer(view.slots))
-        free(UnsafeMutableRawPointer(view.keys))
-        free(UnsafeMutableRawPointer(view.ids))
+        munmap(UnsafeMutableRawPointer(view.slots), slotBytes)
+        munmap(UnsafeMutableRawPointer(view.keys), keyCapacity)
+        munmap(UnsafeMutableRawPointer(view.ids), idCapacity * MemoryLayout<UInt32>.stride)
+    }
+
+    private static func map(_ bytes: Int) -> UnsafeMutableRawPointer {
+        guard let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED else {
+            fatalError("piece cache: cannot map \(bytes) bytes")
+        }
+        return p
+    }
+
+    /// Called as an encoder is made: the first call maps every slot page in, at once and written
+    /// (Linux `MADV_POPULATE_WRITE`), instead of page by page as lookups and inserts reach them —
+    /// a lookup that reaches a page first maps the shared zero page, and the insert that follows
+    /// faults again. Later calls, and other systems, do nothing; no caller waits for another.
+    func prepare() {
+        #if os(Linux)
+        if !prepared.exchange(true, ordering: .relaxed) {
+            _ = madvise(UnsafeMutableRawPointer(view.slots), slotBytes, 23 /* MADV_POPULATE_WRITE, Linux 5.14+ */)
+        }
+        #endif
     }
 
     /// Whether the cache has stopped taking entries.
@@ -130,13 +152,14 @@ extension SharedPieceCache.View {
         let tag = h | (1 << 63)
         var i = Int(truncatingIfNeeded: h) & mask
         while true {
-            let t = slots[i].tag.load(ordering: .acquiring)
+            let slot = slots + i
+            let t = slot.pointee.tag.load(ordering: .acquiring)
             if t == 0 { return false }
-            if t == tag && Int(slots[i].keyLength) == piece.count && slots[i].inlineKey == key
-                && (piece.count <= 8 || memcmp(keys + Int(slots[i].keyStart), piece.baseAddress!, piece.count) == 0) {
-                let count = Int(slots[i].idCount)
-                if count == 1 { out.append(slots[i].idOrStart) } else {
-                    out.append(contentsOf: UnsafeBufferPointer(start: ids + Int(slots[i].idOrStart), count: count))
+            if t == tag && Int(slot.pointee.keyLength) == piece.count && slot.pointee.inlineKey == key
+                && (piece.count <= 8 || memcmp(keys + Int(slot.pointee.keyStart), piece.baseAddress!, piece.count) == 0) {
+                let count = Int(slot.pointee.idCount)
+                if count == 1 { out.append(slot.pointee.idOrStart) } else {
+                    out.append(contentsOf: UnsafeBufferPointer(start: ids + Int(slot.pointee.idOrStart), count: count))
                 }
                 return true
             }
