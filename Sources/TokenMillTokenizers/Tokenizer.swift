@@ -18,7 +18,8 @@ public protocol Tokenizer: Sendable {
     /// The tokenizer's full, defaults-resolved configuration, embedded in manifests.
     var spec: JSONValue { get }
 
-    /// A new encoder with its own caches and buffers; use one per thread.
+    /// A new encoder with its own buffers (caches: its own, or shared with the model's other
+    /// encoders where thread-safe); use one per thread.
     func makeEncoder() -> any TokenEncoder
     /// The bytes of `ids`; special tokens decode to their text.
     func decode(_ ids: [UInt32]) -> [UInt8]

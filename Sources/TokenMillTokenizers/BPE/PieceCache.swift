@@ -4,8 +4,10 @@ import Glibc
 import Darwin
 #endif
 
-/// A per-encoder cache from pre-token bytes to their ids. Natural text repeats its words, so most
-/// pieces are encoded once; the cache is cleared when it reaches its size limit (bounded memory).
+/// A per-encoder cache from pre-token bytes to their ids (SentencePiece BPE; BPE encoders keep
+/// one only for the pieces that arrive once the model's `SharedPieceCache` is full). Natural text
+/// repeats its words, so most pieces are encoded once; the cache is cleared when it reaches its
+/// size limit (bounded memory).
 ///
 /// Why it is fast: open addressing directly over 32-byte entries that hold the hash, a key of up
 /// to 8 bytes inline, and a single id inline — so a typical hit (a short piece that is one token)
