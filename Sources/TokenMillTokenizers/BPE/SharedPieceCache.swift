@@ -45,7 +45,7 @@ final class SharedPieceCache: @unchecked Sendable {
     }
 
     static let maxKeyLength = 256
-    private static let published: UInt64 = 1 << 63
+    fileprivate static let published: UInt64 = 1 << 63
 
     let view: View
     private let slotBytes: Int
@@ -149,7 +149,7 @@ extension SharedPieceCache.View {
     func appendCached(_ piece: UnsafeRawBufferPointer, hash h: UInt64, to out: inout [UInt32]) -> Bool {
         if piece.isEmpty { return false }
         let key = PieceCache.inlineKey(piece)
-        let tag = h | (1 << 63)
+        let tag = h | SharedPieceCache.published
         var i = Int(truncatingIfNeeded: h) & mask
         while true {
             let slot = slots + i
