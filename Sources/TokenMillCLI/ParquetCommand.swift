@@ -13,6 +13,7 @@ struct ParquetCommand: ParsableCommand {
     @Flag(help: "Print the leaf columns with their type and levels instead.") var schema = false
     @Flag(name: .customLong("no-checksums"), help: "Do not verify page CRCs.") var noChecksums = false
     @Flag(help: "Only decode the columns and print rows, values and value bytes as JSON (a benchmark).") var stats = false
+    @Flag(name: .customLong("by-page"), help: "With --stats: decode each chunk one page at a time (`forEachPage`, as the document reader does) instead of into one buffer per chunk.") var byPage = false
     @Flag(help: "With --stats: report the reading time (wall and CPU, from opening the file to the last value; process start excluded) on standard error.") var timing = false
     @Option(help: "Threads (with --stats: row groups in parallel; otherwise, or with fewer row groups than threads, a chunk's pages in runs). The output is the same.") var jobs: Int = 1
 
@@ -23,24 +24,43 @@ struct ParquetCommand: ParsableCommand {
         if stats {
             let wanted = try columns.map { try $0.split(separator: ",").map { try parquet.leafIndex(String($0)) } } ?? Array(parquet.schema.leaves.indices)
             let groups = parquet.rowGroupCount
-            // Row groups on `jobs` threads, each taking the next group when free; a file with
-            // fewer row groups than threads has each chunk's pages decoded on all of them.
+            // Units of work on `jobs` threads, each taking the next unit when free. Without
+            // --by-page a unit is a row group (a file with fewer row groups than threads has each
+            // chunk's pages decoded on all of them); with it, each chunk is cut into `jobs` runs
+            // of data pages, so that the threads finish together.
             let pageJobs = groups >= jobs ? 1 : jobs
-            let workers = max(1, min(jobs, groups))
-            var counts = [(values: Int, bytes: Int, error: (any Error)?)](repeating: (0, 0, nil), count: groups)
+            var units: [(group: Int, chunks: [(column: Int, pages: Range<Int>?)])] = []
+            for g in 0..<groups {
+                guard byPage, jobs > 1 else { units.append((g, wanted.map { ($0, nil) })); continue }
+                for c in wanted {
+                    let n = try parquet.dataPageCount(c, rowGroup: g)
+                    let runs = max(1, min(jobs, n))
+                    for r in 0..<runs { units.append((g, [(c, (n * r / runs)..<(n * (r + 1) / runs))])) }
+                }
+            }
+            let work = units
+            let workers = max(1, min(jobs, work.count))
+            var counts = [(values: Int, bytes: Int, error: (any Error)?)](repeating: (0, 0, nil), count: work.count)
             let next = TakeCounter()
             counts.withUnsafeMutableBufferPointer { out in
                 nonisolated(unsafe) let out = out
                 DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                    while case let g = next.take(), g < groups {
+                    var buffers = ParquetPageBuffers()
+                    while case let u = next.take(), u < work.count {
                         do {
-                            for c in wanted {
-                                let data = try parquet.column(c, rowGroup: g, jobs: pageJobs)
-                                out[g].values += data.values.count
-                                if case .bytes(let b) = data.values { out[g].bytes += b.data.count }
+                            for (c, pages) in work[u].chunks {
+                                func add(_ data: ParquetColumnData) {
+                                    out[u].values += data.values.count
+                                    if case .bytes(let b) = data.values { out[u].bytes += b.data.count }
+                                }
+                                if byPage {
+                                    try parquet.forEachPage(c, rowGroup: work[u].group, pages: pages, buffers: &buffers, add)
+                                } else {
+                                    add(try parquet.column(c, rowGroup: work[u].group, jobs: pageJobs))
+                                }
                             }
                         } catch {
-                            out[g].error = error
+                            out[u].error = error
                         }
                     }
                 }

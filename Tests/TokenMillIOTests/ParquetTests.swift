@@ -66,3 +66,121 @@ import TokenMillCore
         #expect(throws: ParquetCodecs.Failure.self) { try ba.withUnsafeBytes { try ParquetCodecs.decompress(.lz4Raw, $0, size: a.count + 1, into: &out) } }
     }
 }
+
+/// Page-at-a-time decoding (`forEachPage`, what the document reader and `parquet --stats
+/// --by-page` use) against whole-chunk decoding (`column`, which the pyarrow matrix in
+/// `Tests/interop/test_parquet.py` checks value by value): on files pyarrow writes with every
+/// codec, both data-page versions, dictionary and plain encodings, nulls, nested lists and
+/// structs and small pages, the pages joined in order equal the chunk, whether read whole or in
+/// two runs of pages, with one set of buffers reused across columns of different types.
+@Suite struct ParquetPageByPageTests {
+    static let writer = #"""
+import sys, random
+import pyarrow as pa, pyarrow.parquet as pq
+out = sys.argv[1]
+rng = random.Random(7)
+n = 1500
+def maybe(v): return None if rng.random() < 0.15 else v
+words = ["alpha", "beta", "", "δέλτα", "日本語", "x" * 300]
+t = pa.table({
+    "s": [maybe(rng.choice(words) + str(rng.randrange(40))) for _ in range(n)],
+    "b": pa.array([maybe(bytes(rng.randrange(256) for _ in range(rng.randrange(5)))) for _ in range(n)], pa.binary()),
+    "i32": pa.array([maybe(rng.randrange(-2**31, 2**31)) for _ in range(n)], pa.int32()),
+    "i64": pa.array([rng.randrange(-2**63, 2**63) for _ in range(n)], pa.int64()),
+    "f64": pa.array([maybe(rng.uniform(-1e9, 1e9)) for _ in range(n)], pa.float64()),
+    "ok": pa.array([maybe(rng.random() < 0.4) for _ in range(n)], pa.bool_()),
+    "fx": pa.array([maybe(bytes(rng.randrange(256) for _ in range(4))) for _ in range(n)], pa.binary(4)),
+    "tokens": [maybe([maybe(rng.choice(words)) for _ in range(rng.randrange(4))]) for _ in range(n)],
+    "doc": [maybe({"title": maybe(rng.choice(words)), "ids": [rng.randrange(9) for _ in range(rng.randrange(3))]}) for _ in range(n)],
+})
+for codec in ("NONE", "SNAPPY", "ZSTD", "GZIP"):
+    for version in ("1.0", "2.0"):
+        for dictionary in (True, False):
+            pq.write_table(t, f"{out}/{codec}-{version}-{dictionary}.parquet", compression=codec, data_page_version=version,
+                           use_dictionary=dictionary, data_page_size=700, write_batch_size=64, row_group_size=600, write_page_checksum=True)
+# A dictionary that overflows mid-chunk: dictionary pages first, then PLAIN ones.
+texts = ["".join(rng.choice("abcdef") for _ in range(30)) if i > 200 else f"w{i % 5}" for i in range(3000)]
+pq.write_table(pa.table({"text": texts}), f"{out}/fallback.parquet", dictionary_pagesize_limit=2048, data_page_size=1024, write_batch_size=64, row_group_size=1500)
+"""#
+
+    static func join(_ page: ParquetColumnData, to acc: inout ParquetColumnData?) {
+        guard var a = acc else { acc = page; return }  // a copy: the reader reuses its buffers
+        acc = nil
+        if let d = page.definitionLevels { a.definitionLevels!.append(contentsOf: d) }
+        if let r = page.repetitionLevels { a.repetitionLevels!.append(contentsOf: r) }
+        ParquetValues.append(page.values, to: &a.values)
+        acc = a
+    }
+
+    @Test func pagesJoinedEqualTheWholeChunk() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try Self.writer.write(toFile: dir + "/write.py", atomically: true, encoding: .utf8)
+        // pyarrow is installed by `make test` (requirements-test.txt); without it this fails.
+        try shell("python3 \(dir)/write.py \(dir)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".parquet") }.sorted()
+        #expect(files.count == 17)
+        var buffers = ParquetPageBuffers()
+        var chunks = 0, multiPage = 0
+        for name in files {
+            let file = try ParquetFile(path: dir + "/" + name)
+            for g in 0..<file.rowGroupCount {
+                for leaf in file.schema.leaves.indices {
+                    let whole = try file.column(leaf, rowGroup: g)
+                    let n = try file.dataPageCount(leaf, rowGroup: g)
+                    var joined: ParquetColumnData?, pages = 0
+                    try file.forEachPage(leaf, rowGroup: g, buffers: &buffers) { Self.join($0, to: &joined); pages += 1 }
+                    #expect(pages == n)
+                    let sameJoined = joined == whole  // (a Bool, so that a failure does not print both chunks)
+                    #expect(sameJoined, "\(name) row group \(g) column \(file.schema.leaves[leaf].dottedPath)")
+                    // In two runs, as two threads share a row group; fresh buffers for the second.
+                    var split: ParquetColumnData?
+                    try file.forEachPage(leaf, rowGroup: g, pages: 0..<(n / 3), buffers: &buffers) { Self.join($0, to: &split) }
+                    try file.forEachPage(leaf, rowGroup: g, pages: (n / 3)..<n) { Self.join($0, to: &split) }
+                    let sameSplit = split == whole
+                    #expect(sameSplit, "\(name) row group \(g) column \(file.schema.leaves[leaf].dottedPath), split at page \(n / 3)")
+                    chunks += 1
+                    if n > 2 { multiPage += 1 }
+                    #expect(throws: TokenMillError.self) { try file.forEachPage(leaf, rowGroup: g, pages: 0..<(n + 1)) { _ in } }
+                }
+            }
+        }
+        #expect(chunks == 482 && multiPage > 250)  // most chunks span several pages
+
+        // The document reader streams a flat text column page by page: the same documents, ids
+        // and null rejects as the rows of the whole chunk, for a top-level column and for one
+        // inside an optional struct (two definition levels).
+        var documents = 0, nulls = 0
+        for name in files where name != "fallback.parquet" {
+            let path = dir + "/" + name
+            let file = try ParquetFile(path: path)
+            for field in ["s", "doc.title"] {
+                let spec = ReaderSpec(format: .parquet, textField: field, idField: "i64")
+                var expected: [String] = [], got: [String] = []
+                var row = 1
+                for g in 0..<file.rowGroupCount {
+                    let texts = try file.rows(try file.leafIndex(field), rowGroup: g, bytesAsText: true)
+                    let ids = try file.rows(try file.leafIndex("i64"), rowGroup: g)
+                    for (t, i) in zip(texts, ids) {
+                        if case .string(let text) = t, case .int(let id) = i { expected.append("\(row) \(id) \(text)") } else { expected.append("\(row) null") }
+                        row += 1
+                    }
+                }
+                for unit in try WorkUnitPlanner.plan(files: [(path, name)], spec: spec) {
+                    let stats = try DocumentReader(spec: spec).read(unit, onDocument: { d in
+                        got.append("\(d.line) \(d.id) \(String(decoding: d.text, as: UTF8.self))")
+                    }, onReject: { r in
+                        #expect(r.reason == DocumentReader.nullText)
+                        got.append("\(r.line) null")
+                    })
+                    #expect(stats.records == file.rows(inRowGroup: Int(unit.start)))
+                }
+                #expect(got == expected, "\(name) \(field)")
+                documents += got.count { !$0.hasSuffix(" null") }
+                nulls += got.count { $0.hasSuffix(" null") }
+            }
+        }
+        #expect(documents > 30_000 && nulls > 5_000)
+    }
+}

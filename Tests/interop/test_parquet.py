@@ -197,15 +197,19 @@ def test_shared_sample_reads_to_its_jsonl(tmp_path):
     assert [r["text"] for r in rows] == pq.read_table(path, columns=["text"]).column("text").to_pylist()
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_stats_mode_counts_what_pyarrow_reads(tmp_path, jobs):
-    """`parquet --stats` (the benchmark's reader: row groups on `jobs` threads) counts the rows,
-    values and value bytes pyarrow reads, and `--timing` reports the same megabytes."""
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+@pytest.mark.parametrize("by_page", [False, True])
+def test_stats_mode_counts_what_pyarrow_reads(tmp_path, jobs, by_page):
+    """`parquet --stats` (the benchmark's reader: row groups, or with --by-page runs of pages, on
+    `jobs` threads) counts the rows, values and value bytes pyarrow reads, and `--timing` reports
+    the same megabytes."""
     texts = [f"row {i}: " + "é" * (i % 37) for i in range(30_000)]
     path = tmp_path / "t.parquet"
-    pq.write_table(pa.table({"id": list(range(len(texts))), "text": texts}), path, compression="ZSTD", row_group_size=7_000)
-    p = subprocess.run([BIN, "parquet", "--columns", "text", "--stats", "--timing", "--jobs", str(jobs), str(path)],
-                       capture_output=True, text=True, check=True)
+    pq.write_table(pa.table({"id": list(range(len(texts))), "text": texts}), path, compression="ZSTD", row_group_size=7_000,
+                   data_page_size=16_384)
+    assert pq.ParquetFile(path).metadata.row_group(0).column(1).total_uncompressed_size > 3 * 16_384  # several pages per chunk
+    p = subprocess.run([BIN, "parquet", "--columns", "text", "--stats", "--timing", "--jobs", str(jobs), str(path)]
+                       + (["--by-page"] if by_page else []), capture_output=True, text=True, check=True)
     size = sum(len(t.encode()) for t in texts)
     assert json.loads(p.stdout) == {"rows": len(texts), "row_groups": 5, "values": len(texts), "bytes": size}
     assert f"parquet: {size / 1e6:.2f} MB of values" in p.stderr and f"jobs {jobs}" in p.stderr, p.stderr

@@ -60,6 +60,45 @@ public enum ParquetValues: Sendable, Equatable {
         }
     }
 
+    /// Whether `other` holds the same physical type (and width).
+    func sameKind(as other: ParquetValues) -> Bool {
+        switch (self, other) {
+        case (.boolean, .boolean), (.int32, .int32), (.int64, .int64), (.int96, .int96), (.float, .float), (.double, .double), (.bytes, .bytes): true
+        case (.fixed(let a, _), .fixed(let b, _)): a == b
+        default: false
+        }
+    }
+
+    /// Room for byte arrays of `bytes` bytes in all (bounded: a header may lie); other types
+    /// are left as they are.
+    mutating func reserve(bytes: Int) {
+        let n = min(bytes, 64 << 20)
+        guard case .bytes(var v) = self, v.data.capacity < n else { return }
+        self = .boolean([])  // `v` is now the only reference: reserving does not copy
+        v.data.reserveCapacity(n)
+        self = .bytes(v)
+    }
+
+    /// Removes every value, keeping the storage.
+    mutating func removeAll() {
+        // Each case takes the payload out of `self` first, so that emptying it does not copy it.
+        switch self {
+        case .boolean(var v): self = .int32([]); v.removeAll(keepingCapacity: true); self = .boolean(v)
+        case .int32(var v): self = .boolean([]); v.removeAll(keepingCapacity: true); self = .int32(v)
+        case .int64(var v): self = .boolean([]); v.removeAll(keepingCapacity: true); self = .int64(v)
+        case .int96(var v): self = .boolean([]); v.removeAll(keepingCapacity: true); self = .int96(v)
+        case .float(var v): self = .boolean([]); v.removeAll(keepingCapacity: true); self = .float(v)
+        case .double(var v): self = .boolean([]); v.removeAll(keepingCapacity: true); self = .double(v)
+        case .fixed(let w, var v): self = .boolean([]); v.removeAll(keepingCapacity: true); self = .fixed(width: w, data: v)
+        case .bytes(var v):
+            self = .boolean([])
+            v.data.removeAll(keepingCapacity: true)
+            v.offsets.removeAll(keepingCapacity: true)
+            v.offsets.append(0)
+            self = .bytes(v)
+        }
+    }
+
     static func empty(_ type: ParquetPhysicalType, width: Int) -> ParquetValues {
         switch type {
         case .boolean: .boolean([])
@@ -76,10 +115,19 @@ public enum ParquetValues: Sendable, Equatable {
 
 /// One column chunk, decoded: the levels of every slot (nil when the column has none) and the
 /// non-null values in order.
-public struct ParquetColumnData: Sendable {
+public struct ParquetColumnData: Sendable, Equatable {
     public var definitionLevels: [UInt16]?
     public var repetitionLevels: [UInt16]?
     public var values: ParquetValues
+}
+
+/// Buffers that one thread reuses from column chunk to column chunk with
+/// `ParquetFile.forEachPage(_:rowGroup:pages:buffers:_:)`, so that pages are decompressed and
+/// decoded into memory it has already touched.
+public struct ParquetPageBuffers {
+    var state: ParquetColumnReader.DecodeState?
+    var dictionary: ParquetValues?
+    public init() {}
 }
 
 /// Where a failure happened, for the error message.
@@ -99,6 +147,79 @@ struct ParquetColumnReader {
     var jobs = 1
 
     func read(location: inout ParquetLocation) throws -> ParquetColumnData {
+        let chunk = try pages(location: &location)
+        var dictionary: ParquetValues?
+        if let page = chunk.dictionary {
+            var bytes: [UInt8] = []
+            var values = ParquetValues.empty(leaf.type, width: leaf.typeLength)
+            try decodeDictionary(page, location: &location, bytes: &bytes, into: &values)
+            dictionary = values
+        }
+        return try decodeAll(chunk.data, dictionary: dictionary, location: &location)
+    }
+
+    /// The number of data pages in the chunk (its page headers are read; nothing is decoded).
+    func dataPageCount(location: inout ParquetLocation) throws -> Int {
+        try pages(location: &location).data.count
+    }
+
+    /// Decodes the chunk's data pages `range` (all by default) one at a time, handing each
+    /// page's levels and values to `body` in order, in buffers that are reused for the next
+    /// page (a copy escapes only if `body` keeps one). Memory stays at one page's worth, however
+    /// large the chunk. The dictionary page is decoded only if a page in `range` refers to it.
+    /// For a repeated column, a row may continue on the next page (it starts where the
+    /// repetition level is 0).
+    func forEachPage(_ range: Range<Int>?, location: inout ParquetLocation, buffers: inout ParquetPageBuffers,
+                     _ body: (ParquetColumnData) throws -> Void) throws {
+        let chunk = try pages(location: &location)
+        if let range, range.lowerBound < 0 || range.upperBound > chunk.data.count {
+            throw ParquetDecoding.Failure(what: "data pages \(range) asked of a chunk with \(chunk.data.count)")
+        }
+        let data = range.map { chunk.data.dropFirst($0.lowerBound).prefix($0.count) } ?? chunk.data
+        // The buffers of the last chunk, if they suit this column: taken out of `buffers` so
+        // that they are the only references, and put back at the end.
+        var state = DecodeState(leaf: leaf, reserveBytes: 0, reserveValues: 0)
+        if let old = buffers.state, old.suits(leaf) {
+            buffers.state = nil
+            state = old
+            state.removeAll()
+        }
+        // Room for the largest page up front, so that a slightly larger page does not move the
+        // buffers to memory not touched yet.
+        let largest = max(data.lazy.map(\.header.uncompressedSize).max() ?? 0, chunk.dictionary?.header.uncompressedSize ?? 0)
+        state.reserve(pageBytes: Int(largest))
+        var dictionary: ParquetValues?
+        defer {
+            buffers.state = state
+            if let dictionary { buffers.dictionary = dictionary }
+        }
+        for page in data {
+            if dictionary == nil, let d = chunk.dictionary, Self.usesDictionary(page.header.encoding) {
+                var values = ParquetValues.empty(leaf.type, width: leaf.typeLength)
+                if let old = buffers.dictionary, old.sameKind(as: values) {
+                    buffers.dictionary = nil
+                    values = old
+                    values.removeAll()
+                }
+                values.reserve(bytes: Int(d.header.uncompressedSize))
+                // Decompressed into the page buffer: the values are copied out of it.
+                try decodeDictionary(d, location: &location, bytes: &state.page, into: &values)
+                dictionary = values
+            }
+            location.page = page.index
+            try decode(page, dictionary: dictionary, into: &state)
+            try body(state.result)
+            state.removeAll()
+        }
+    }
+
+    static func usesDictionary(_ encoding: Int32) -> Bool {
+        encoding == ParquetEncoding.plainDictionary.rawValue || encoding == ParquetEncoding.rleDictionary.rawValue
+    }
+
+    /// The chunk's page headers read, and its dictionary page and data pages located (nothing
+    /// is decompressed).
+    func pages(location: inout ParquetLocation) throws -> (dictionary: PageRef?, data: ArraySlice<PageRef>) {
         let start = Int(meta.dictionaryPageOffset.map { $0 > 0 && $0 < meta.dataPageOffset ? $0 : meta.dataPageOffset } ?? meta.dataPageOffset)
         guard start >= 4, start <= file.count, meta.totalCompressedSize >= 0, meta.totalCompressedSize <= Int64(file.count),
               meta.numValues >= 0, meta.numValues <= Int64(Int32.max) * 64 else {
@@ -138,26 +259,33 @@ struct ParquetColumnReader {
         guard slots == Int(meta.numValues) else {
             throw ParquetDecoding.Failure(what: "column chunk ends after \(slots) of its \(meta.numValues) values")
         }
-        // 2. The dictionary, then the data pages: on `jobs` threads, each a run of pages.
-        var dictionary: ParquetValues?
+        var dictionary: PageRef?
         var data = pages[...]
         if let first = pages.first, first.header.type == ParquetPageType.dictionaryPage.rawValue {
-            location.page = first.index
-            var page: [UInt8] = []
-            try check(first)
-            try ParquetCodecs.decompress(meta.codec, first.body, size: Int(first.header.uncompressedSize), into: &page)
-            var dict = ParquetValues.empty(leaf.type, width: leaf.typeLength)
-            try page.withUnsafeBytes { p in
-                var q = 0
-                try Self.plain(p, &q, type: leaf.type, width: leaf.typeLength, count: Int(first.header.numValues), into: &dict)
-            }
-            dictionary = dict
+            dictionary = first
             data = pages.dropFirst()
         }
         if let extra = data.first(where: { $0.header.type == ParquetPageType.dictionaryPage.rawValue }) {
             location.page = extra.index
             throw ParquetDecoding.Failure(what: "a second dictionary page")
         }
+        return (dictionary, data)
+    }
+
+    /// The values of the dictionary page `page`, appended to `dictionary` (empty), its bytes
+    /// decompressed into `bytes`.
+    func decodeDictionary(_ page: PageRef, location: inout ParquetLocation, bytes: inout [UInt8], into dictionary: inout ParquetValues) throws {
+        location.page = page.index
+        try check(page)
+        try ParquetCodecs.decompress(meta.codec, page.body, size: Int(page.header.uncompressedSize), into: &bytes)
+        try bytes.withUnsafeBytes { p in
+            var q = 0
+            try Self.plain(p, &q, type: leaf.type, width: leaf.typeLength, count: Int(page.header.numValues), into: &dictionary)
+        }
+    }
+
+    /// Decodes `data` (all of the chunk's data pages) into one `ParquetColumnData`.
+    func decodeAll(_ data: ArraySlice<PageRef>, dictionary: ParquetValues?, location: inout ParquetLocation) throws -> ParquetColumnData {
         let workers = max(1, min(jobs, data.count / 2))
         if workers == 1 {
             var state = DecodeState(leaf: leaf, reserveBytes: Int(min(meta.totalUncompressedSize, meta.totalCompressedSize * 32, 1 << 31)),
@@ -238,6 +366,26 @@ struct ParquetColumnReader {
         }
 
         var result: ParquetColumnData { ParquetColumnData(definitionLevels: defs, repetitionLevels: reps, values: values) }
+
+        /// Room for a page of `pageBytes` (bounded: the header may lie) and its byte arrays.
+        mutating func reserve(pageBytes: Int) {
+            let n = min(pageBytes, 64 << 20)
+            if page.capacity < n { page.reserveCapacity(n) }
+            values.reserve(bytes: n)
+        }
+
+        /// Whether these buffers hold `leaf`'s kind of levels and values.
+        func suits(_ leaf: ParquetSchema.Leaf) -> Bool {
+            values.sameKind(as: ParquetValues.empty(leaf.type, width: leaf.typeLength))
+                && (defs != nil) == (leaf.maxDefinition > 0) && (reps != nil) == (leaf.maxRepetition > 0)
+        }
+
+        /// Empties the levels and values, keeping their buffers.
+        mutating func removeAll() {
+            defs?.removeAll(keepingCapacity: true)
+            reps?.removeAll(keepingCapacity: true)
+            values.removeAll()
+        }
 
         /// Appends what `other` decoded (the pages after this one's).
         mutating func append(_ other: DecodeState) {

@@ -93,14 +93,47 @@ public final class ParquetFile: @unchecked Sendable {
     /// The decoded chunk of leaf column `leaf` (an index into `schema.leaves`) in row group `g`.
     /// With `jobs` > 1 its data pages are decoded on that many threads.
     public func column(_ leaf: Int, rowGroup g: Int, jobs: Int = 1) throws -> ParquetColumnData {
+        try withChunkReader(leaf, rowGroup: g) { reader, location in
+            reader.jobs = jobs
+            return try reader.read(location: &location)
+        }
+    }
+
+    /// The chunk of leaf column `leaf` in row group `g`, decoded one data page at a time: `body`
+    /// gets each page's levels and values in order, in buffers reused for the next page (keep a
+    /// copy to keep them). Memory stays at about one page (~1 MB), however large the row group.
+    /// `pages` limits it to those data pages (of `dataPageCount(_:rowGroup:)`), so that threads
+    /// can share one row group; the dictionary page is decoded only when they refer to it.
+    /// For a repeated column a row may continue on the next page.
+    public func forEachPage(_ leaf: Int, rowGroup g: Int, pages: Range<Int>? = nil, _ body: (ParquetColumnData) throws -> Void) throws {
+        var buffers = ParquetPageBuffers()
+        try forEachPage(leaf, rowGroup: g, pages: pages, buffers: &buffers, body)
+    }
+
+    /// `forEachPage(_:rowGroup:pages:_:)` decoding into `buffers`, which a thread keeps from
+    /// chunk to chunk.
+    public func forEachPage(_ leaf: Int, rowGroup g: Int, pages: Range<Int>? = nil, buffers: inout ParquetPageBuffers,
+                            _ body: (ParquetColumnData) throws -> Void) throws {
+        try withChunkReader(leaf, rowGroup: g) { reader, location in
+            try reader.forEachPage(pages, location: &location, buffers: &buffers, body)
+        }
+    }
+
+    /// The number of data pages in the chunk of leaf column `leaf` in row group `g` (only the
+    /// page headers are read).
+    public func dataPageCount(_ leaf: Int, rowGroup g: Int) throws -> Int {
+        try withChunkReader(leaf, rowGroup: g) { reader, location in try reader.dataPageCount(location: &location) }
+    }
+
+    /// A reader for one column chunk; decoding failures are named by file, row group, column and page.
+    private func withChunkReader<T>(_ leaf: Int, rowGroup g: Int, _ run: (inout ParquetColumnReader, inout ParquetLocation) throws -> T) throws -> T {
         guard g >= 0, g < metadata.rowGroups.count else { throw TokenMillError(.invalidConfiguration, "\(path): no row group \(g)") }
         let l = schema.leaves[leaf]
         let meta = metadata.rowGroups[g].columns[leaf]
         var location = ParquetLocation(rowGroup: g, column: l.dottedPath, page: 0)
         var reader = ParquetColumnReader(file: UnsafeRawBufferPointer(start: base, count: size), meta: meta, leaf: l, verifyCRC: verifyChecksums)
-        reader.jobs = jobs
         do {
-            return try reader.read(location: &location)
+            return try run(&reader, &location)
         } catch let f as ParquetDecoding.Failure {
             throw TokenMillError(.corruptInput, "\(path): row group \(g), column \(l.dottedPath), page \(location.page): \(f.what)")
         } catch let f as ParquetCodecs.Failure {
