@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Reading the text column of a large Parquet file: pyarrow (`pq.read_table(columns=["text"])`,
 one thread) against `tokenmill parquet --columns text --stats --timing` (1 and 2 jobs), on the
-same files in one run, for SNAPPY and ZSTD.
+same files in one run, for SNAPPY and ZSTD. tokenmill runs twice: decoding each row group's
+chunk into one column (as `read_table` does), and `--by-page`, a page at a time into reused
+buffers (as the document reader does), with 2 jobs sharing row groups in runs of pages.
 
 Every reader runs in a fresh process of its own, in turn, and is timed inside it from opening
 the file to the last value, so neither side pays for starting its process (the processes' whole
@@ -77,13 +79,14 @@ def main():
     print(f"{rows:,} documents, {size / 1e6:.1f} MB of text; pyarrow {info['pyarrow']}, single thread")
     print("| file | reader | median s | MB/s | vs pyarrow | process wall, median s |\n|---|---|---:|---:|---:|---:|")
     for codec, path in paths.items():
-        times = {"pyarrow": [], "tokenmill 1 job": [], "tokenmill 2 jobs": []}
-        process = {"pyarrow": [], "tokenmill 1 job": [], "tokenmill 2 jobs": []}
+        names = ["pyarrow", "tokenmill 1 job", "tokenmill 2 jobs", "tokenmill by page, 1 job", "tokenmill by page, 2 jobs"]
+        times = {name: [] for name in names}
+        process = {name: [] for name in names}
         order = random.Random(7)
         for _ in range(args.repeat):
-            # The three readers in a new seeded order each round: none always runs right after
+            # The readers in a new seeded order each round: none always runs right after
             # another (a big process's exit still costs the machine a moment).
-            for name in order.sample(list(times), 3):
+            for name in order.sample(names, len(names)):
                 t0 = time.perf_counter()
                 if name == "pyarrow":
                     p = subprocess.run([sys.executable, "-c", READ, path], check=True, capture_output=True, text=True)
@@ -93,8 +96,8 @@ def main():
                     times[name].append(float(seconds))
                     continue
                 jobs = 2 if name.endswith("jobs") else 1
-                p = subprocess.run([args.tokenmill, "parquet", "--columns", "text", "--stats", "--timing", "--jobs", str(jobs), path],
-                                   check=True, capture_output=True, text=True)
+                p = subprocess.run([args.tokenmill, "parquet", "--columns", "text", "--stats", "--timing", "--jobs", str(jobs), path]
+                                   + (["--by-page"] if "by page" in name else []), check=True, capture_output=True, text=True)
                 process[name].append(time.perf_counter() - t0)
                 times[name].append(float(re.search(r"([\d.]+) s wall", p.stderr).group(1)))
                 stats = json.loads(p.stdout)
@@ -105,10 +108,12 @@ def main():
             m = statistics.median(ts)
             whole = f"{statistics.median(process[name]):.3f}"
             print(f"| {codec} ({mb:.0f} MB) | {name} | {m:.3f} | {size / 1e6 / m:.0f} | {base / m:.2f}× | {whole} |")
-        one, two = statistics.median(times["tokenmill 1 job"]), statistics.median(times["tokenmill 2 jobs"])
-        pairs = sorted(a / b for a, b in zip(times["tokenmill 1 job"], times["tokenmill 2 jobs"]))
-        print(f"| {codec} | 2 jobs vs 1 job | | | {one / two:.2f}× (by medians; per-round ratios {pairs[0]:.2f}–{pairs[-1]:.2f}) | "
-              f"{statistics.median(process['tokenmill 1 job']) / statistics.median(process['tokenmill 2 jobs']):.2f}× |")
+        for mode in ("", "by page, "):
+            a, b = f"tokenmill {mode}1 job", f"tokenmill {mode}2 jobs"
+            one, two = statistics.median(times[a]), statistics.median(times[b])
+            pairs = sorted(x / y for x, y in zip(times[a], times[b]))
+            print(f"| {codec} | {mode}2 jobs vs 1 job | | | {one / two:.2f}× (by medians; per-round ratios {pairs[0]:.2f}–{pairs[-1]:.2f}) | "
+                  f"{statistics.median(process[a]) / statistics.median(process[b]):.2f}× |")
 
 
 if __name__ == "__main__":
