@@ -5,7 +5,7 @@ import TokenMillCore
 import TokenMillIO
 
 /// One input: the first byte picks the reader. 0: the bytes are a Parquet file, read whole
-/// (footer, schema, every column chunk of every row group, rows assembled). Otherwise: the bytes
+/// (footer, schema, every column chunk of every row group, rows assembled; and page at a time). Otherwise: the bytes
 /// are a JSONL file, read by `DocumentReader` with a nested text field and an id field. Errors
 /// are expected; crashes, traps and sanitizer reports are what the fuzzer looks for.
 nonisolated(unsafe) let scratchPath = "/tmp/tokenmill-fuzz-\(getpid()).jsonl"
@@ -16,9 +16,15 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
     if data[0] & 1 == 0 {
         guard let file = try? ParquetFile(bytes: bytes, path: "fuzz.parquet") else { return 0 }
+        var buffers = ParquetPageBuffers()
         for g in 0..<min(file.rowGroupCount, 16) {
             for leaf in file.schema.leaves.indices.prefix(16) {
                 _ = try? file.rows(leaf, rowGroup: g)
+                // Page at a time too, with buffers shared by every column, whole and in two runs.
+                _ = try? file.forEachPage(leaf, rowGroup: g, buffers: &buffers) { _ in }
+                if let n = try? file.dataPageCount(leaf, rowGroup: g) {
+                    _ = try? file.forEachPage(leaf, rowGroup: g, pages: (n / 2)..<n, buffers: &buffers) { _ in }
+                }
             }
         }
     } else {
