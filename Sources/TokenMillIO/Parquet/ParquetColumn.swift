@@ -184,6 +184,7 @@ struct ParquetColumnReader {
             state = old
             state.removeAll()
         }
+        state.inPlace = true
         // Room for the largest page up front, so that a slightly larger page does not move the
         // buffers to memory not touched yet.
         let largest = max(data.lazy.map(\.header.uncompressedSize).max() ?? 0, chunk.dictionary?.header.uncompressedSize ?? 0)
@@ -380,8 +381,58 @@ struct ParquetColumnReader {
                 && (defs != nil) == (leaf.maxDefinition > 0) && (reps != nil) == (leaf.maxRepetition > 0)
         }
 
+        /// Page at a time (`forEachPage`): PLAIN byte arrays are moved together inside the page
+        /// buffer, which the values then borrow until `removeAll()`, instead of being copied out.
+        var inPlace = false
+        /// Whether `values` holds the page buffer (and `page` the values' own).
+        var pageLent = false
+
+        /// With `inPlace`, for a page of PLAIN byte arrays whose values start at `q` in the
+        /// decompressed page: each value is moved down over the length prefixes (and levels)
+        /// before it, the offsets are recorded, and the page buffer becomes the values' bytes.
+        /// False (nothing done) when this does not apply.
+        mutating func plainBytesInPlace(encoding: Int32, from q: Int, count: Int) throws -> Bool {
+            guard inPlace, !pageLent, encoding == ParquetEncoding.plain.rawValue, case .bytes(let current) = values,
+                  current.offsets.count == 1, current.data.isEmpty else { return false }
+            var offsets = current.offsets
+            values = .boolean([])  // `offsets` is now the only reference
+            offsets.reserveCapacity(min(count, max(0, page.count - q) / 4) + 1)
+            var failure: ParquetDecoding.Failure?
+            let end = page.withUnsafeMutableBytes { buffer -> Int in
+                var r = q, w = 0
+                for _ in 0..<count {
+                    guard let base = buffer.baseAddress, r <= buffer.count - 4 else { failure = .init(what: "PLAIN values past the end of the page (\(count) values)"); break }
+                    let n = Int(UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: r, as: UInt32.self)))
+                    r += 4
+                    guard n <= buffer.count - r else { failure = .init(what: "PLAIN values past the end of the page (\(count) values)"); break }
+                    (base + w).copyMemory(from: base + r, byteCount: n)  // a memmove: w <= r
+                    w += n
+                    r += n
+                    offsets.append(w)
+                }
+                return w
+            }
+            if let failure {
+                values = .bytes(ParquetByteArrays())
+                throw failure
+            }
+            page.removeLast(page.count - end)
+            var lent = ParquetByteArrays()
+            lent.offsets = offsets
+            swap(&lent.data, &page)  // `page` takes the values' empty buffer until `removeAll()`
+            values = .bytes(lent)
+            pageLent = true
+            return true
+        }
+
         /// Empties the levels and values, keeping their buffers.
         mutating func removeAll() {
+            if pageLent, case .bytes(var v) = values {
+                values = .boolean([])
+                swap(&v.data, &page)
+                values = .bytes(v)
+                pageLent = false
+            }
             defs?.removeAll(keepingCapacity: true)
             reps?.removeAll(keepingCapacity: true)
             values.removeAll()
@@ -411,7 +462,7 @@ struct ParquetColumnReader {
         let n = Int(header.numValues)
         if header.type == ParquetPageType.dataPage.rawValue {
             try ParquetCodecs.decompress(meta.codec, body, size: uncompressed, into: &state.page)
-            try state.page.withUnsafeBytes { p in
+            let (valuesStart, present) = try state.page.withUnsafeBytes { p -> (Int, Int) in
                 var q = 0
                 var present = n
                 if leaf.maxRepetition > 0 {
@@ -428,6 +479,11 @@ struct ParquetColumnReader {
                     }
                     state.defs!.append(contentsOf: state.scratch.lazy.map { UInt16(truncatingIfNeeded: $0) })
                 }
+                return (q, present)
+            }
+            if try state.plainBytesInPlace(encoding: header.encoding, from: valuesStart, count: present) { return }
+            try state.page.withUnsafeBytes { p in
+                var q = valuesStart
                 try Self.values(p, &q, encoding: header.encoding, count: present, leaf: leaf, dictionary: dictionary, into: &state.values, scratch: &state.scratch)
             }
             return
@@ -453,6 +509,7 @@ struct ParquetColumnReader {
         let rest = UnsafeRawBufferPointer(rebasing: body[(repBytes + defBytes)...])
         let codec = header.isCompressed ? meta.codec : .uncompressed
         try ParquetCodecs.decompress(codec, rest, size: uncompressed - repBytes - defBytes, into: &state.page)
+        if try state.plainBytesInPlace(encoding: header.encoding, from: 0, count: present) { return }
         try state.page.withUnsafeBytes { p in
             var q = 0
             try Self.values(p, &q, encoding: header.encoding, count: present, leaf: leaf, dictionary: dictionary, into: &state.values, scratch: &state.scratch)
