@@ -384,7 +384,7 @@ struct ParquetColumnReader {
         /// Page at a time (`forEachPage`): PLAIN byte arrays are moved together inside the page
         /// buffer, which the values then borrow until `removeAll()`, instead of being copied out.
         var inPlace = false
-        /// Whether `values` holds the page buffer (and `page` the values' own).
+        /// Whether `values` holds the page buffer (and `page` is empty until `removeAll()`).
         var pageLent = false
 
         /// With `inPlace`, for a page of PLAIN byte arrays whose values start at `q` in the
@@ -419,7 +419,7 @@ struct ParquetColumnReader {
             page.removeLast(page.count - end)
             var lent = ParquetByteArrays()
             lent.offsets = offsets
-            swap(&lent.data, &page)  // `page` takes the values' empty buffer until `removeAll()`
+            swap(&lent.data, &page)  // `page` is left empty until `removeAll()` hands the buffer back
             values = .bytes(lent)
             pageLent = true
             return true
