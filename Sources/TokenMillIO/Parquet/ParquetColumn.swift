@@ -384,7 +384,7 @@ struct ParquetColumnReader {
         /// Page at a time (`forEachPage`): PLAIN byte arrays are moved together inside the page
         /// buffer, which the values then borrow until `removeAll()`, instead of being copied out.
         var inPlace = false
-        /// Whether `values` holds the page buffer (and `page` is empty until `removeAll()`).
+        /// Whether `values` holds the page buffer (and `page` the values' emptied buffer until `removeAll()`).
         var pageLent = false
 
         /// With `inPlace`, for a page of PLAIN byte arrays whose values start at `q` in the
@@ -392,10 +392,15 @@ struct ParquetColumnReader {
         /// before it, the offsets are recorded, and the page buffer becomes the values' bytes.
         /// False (nothing done) when this does not apply.
         mutating func plainBytesInPlace(encoding: Int32, from q: Int, count: Int) throws -> Bool {
-            guard inPlace, !pageLent, encoding == ParquetEncoding.plain.rawValue, case .bytes(let current) = values,
+            guard inPlace, !pageLent, encoding == ParquetEncoding.plain.rawValue, case .bytes(var current) = values,
                   current.offsets.count == 1, current.data.isEmpty else { return false }
+            values = .boolean([])  // `current` now holds the only references
             var offsets = current.offsets
-            values = .boolean([])  // `offsets` is now the only reference
+            // The values' own (empty) byte buffer stands in for the page buffer while it is
+            // lent, and comes back to the values in `removeAll()`: its capacity is kept for
+            // pages whose values are not moved in place (dictionary-encoded ones).
+            var spare = current.data
+            current = ParquetByteArrays()
             offsets.reserveCapacity(min(count, max(0, page.count - q) / 4) + 1)
             var failure: ParquetDecoding.Failure?
             let end = page.withUnsafeMutableBytes { buffer -> Int in
@@ -417,9 +422,10 @@ struct ParquetColumnReader {
                 throw failure
             }
             page.removeLast(page.count - end)
+            swap(&spare, &page)  // `page` holds the values' empty buffer until `removeAll()` swaps them back
             var lent = ParquetByteArrays()
             lent.offsets = offsets
-            swap(&lent.data, &page)  // `page` is left empty until `removeAll()` hands the buffer back
+            lent.data = spare
             values = .bytes(lent)
             pageLent = true
             return true
