@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Reading the text column of a large Parquet file: pyarrow (`pq.read_table(columns=["text"])`,
 one thread) against `tokenmill parquet --columns text --stats --timing` (1 and 2 jobs), on the
-same files in one run, for SNAPPY and ZSTD. tokenmill runs twice: decoding each row group's
+same files in one run, for SNAPPY and ZSTD; and pyarrow with 2 threads (`use_threads=True`), to
+show how the reference scales on the same machine. tokenmill runs twice: decoding each row group's
 chunk into one column (as `read_table` does), and `--by-page`, a page at a time into reused
 buffers (as the document reader does), with 2 jobs sharing row groups in runs of pages.
 
@@ -49,11 +50,12 @@ print(json.dumps({"rows": len(texts), "bytes": size, "pyarrow": pa.__version__})
 READ = r'''
 import sys, time
 import pyarrow as pa, pyarrow.parquet as pq
-pa.set_cpu_count(1)
-pa.set_io_thread_count(1)
-pq.read_table(sys.argv[1], columns=["text"], use_threads=False)
+threads = int(sys.argv[2])
+pa.set_cpu_count(threads)
+pa.set_io_thread_count(threads)
+pq.read_table(sys.argv[1], columns=["text"], use_threads=threads > 1)
 t0 = time.perf_counter()
-t = pq.read_table(sys.argv[1], columns=["text"], use_threads=False)
+t = pq.read_table(sys.argv[1], columns=["text"], use_threads=threads > 1)
 print(time.perf_counter() - t0, t.num_rows)
 '''
 
@@ -79,7 +81,7 @@ def main():
     print(f"{rows:,} documents, {size / 1e6:.1f} MB of text; pyarrow {info['pyarrow']}, single thread")
     print("| file | reader | median s | MB/s | vs pyarrow | process wall, median s |\n|---|---|---:|---:|---:|---:|")
     for codec, path in paths.items():
-        names = ["pyarrow", "tokenmill 1 job", "tokenmill 2 jobs", "tokenmill by page, 1 job", "tokenmill by page, 2 jobs"]
+        names = ["pyarrow", "pyarrow, 2 threads", "tokenmill 1 job", "tokenmill 2 jobs", "tokenmill by page, 1 job", "tokenmill by page, 2 jobs"]
         times = {name: [] for name in names}
         process = {name: [] for name in names}
         order = random.Random(7)
@@ -88,8 +90,9 @@ def main():
             # another (a big process's exit still costs the machine a moment).
             for name in order.sample(names, len(names)):
                 t0 = time.perf_counter()
-                if name == "pyarrow":
-                    p = subprocess.run([sys.executable, "-c", READ, path], check=True, capture_output=True, text=True)
+                if name.startswith("pyarrow"):
+                    threads = "2" if name.endswith("threads") else "1"
+                    p = subprocess.run([sys.executable, "-c", READ, path, threads], check=True, capture_output=True, text=True)
                     process[name].append(time.perf_counter() - t0)
                     seconds, n = p.stdout.split()
                     assert int(n) == rows
@@ -108,11 +111,11 @@ def main():
             m = statistics.median(ts)
             whole = f"{statistics.median(process[name]):.3f}"
             print(f"| {codec} ({mb:.0f} MB) | {name} | {m:.3f} | {size / 1e6 / m:.0f} | {base / m:.2f}× | {whole} |")
-        for mode in ("", "by page, "):
-            a, b = f"tokenmill {mode}1 job", f"tokenmill {mode}2 jobs"
+        for a, b in (("tokenmill 1 job", "tokenmill 2 jobs"), ("tokenmill by page, 1 job", "tokenmill by page, 2 jobs"),
+                     ("pyarrow", "pyarrow, 2 threads")):
             one, two = statistics.median(times[a]), statistics.median(times[b])
             pairs = sorted(x / y for x, y in zip(times[a], times[b]))
-            print(f"| {codec} | {mode}2 jobs vs 1 job | | | {one / two:.2f}× (by medians; per-round ratios {pairs[0]:.2f}–{pairs[-1]:.2f}) | "
+            print(f"| {codec} | {b} vs {a.removeprefix('tokenmill ')} | | | {one / two:.2f}× (by medians; per-round ratios {pairs[0]:.2f}–{pairs[-1]:.2f}) | "
                   f"{statistics.median(process[a]) / statistics.median(process[b]):.2f}× |")
 
 
