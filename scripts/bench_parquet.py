@@ -78,7 +78,7 @@ def main():
         info = json.load(f)
     rows, size = info["rows"], info["bytes"]
     paths = {codec: os.path.join(args.dir, f"bench-{codec.lower()}.parquet") for codec in ("SNAPPY", "ZSTD")}
-    print(f"{rows:,} documents, {size / 1e6:.1f} MB of text; pyarrow {info['pyarrow']}, single thread")
+    print(f"{rows:,} documents, {size / 1e6:.1f} MB of text; pyarrow {info['pyarrow']}")
     print("| file | reader | median s | MB/s | vs pyarrow | process wall, median s |\n|---|---|---:|---:|---:|---:|")
     for codec, path in paths.items():
         names = ["pyarrow", "pyarrow, 2 threads", "tokenmill 1 job", "tokenmill 2 jobs", "tokenmill by page, 1 job", "tokenmill by page, 2 jobs"]

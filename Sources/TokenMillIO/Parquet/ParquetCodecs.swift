@@ -82,7 +82,7 @@ enum ParquetCodecs {
     }
 
     /// 64 KiB of zeros, appended block by block (a `memcpy`), which is many times faster than
-    /// `repeatElement(0, count:)`, appended byte by byte.
+    /// `repeatElement(0, count:)`, appended element by element.
     private static let zeros = [UInt8](repeating: 0, count: 1 << 16)
 
     static func appendZeros(_ count: Int, to out: inout [UInt8]) {
