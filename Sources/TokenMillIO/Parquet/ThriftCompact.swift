@@ -108,7 +108,8 @@ struct ThriftCompactReader {
         var count = Int(b >> 4)
         if count == 15 { count = try size() }
         guard let type = FieldType(rawValue: b & 0x0F) else { throw fail("unknown element type \(b & 0x0F)") }
-        guard count >= 0, count <= bytes.count - position + 1 || type == .boolTrue || type == .boolFalse else {
+        // Every element takes at least a byte (a boolean in a list is a byte of its own).
+        guard count >= 0, count <= bytes.count - position + 1 else {
             throw fail("list of \(count) elements past the end")
         }
         return (count, type)
@@ -150,17 +151,17 @@ struct ThriftCompactReader {
             position += n
         case .list, .set:
             let (count, element) = try listHeader()
-            for _ in 0..<count {
-                if element == .boolTrue || element == .boolFalse { _ = try byte() } else { try skip(element, depth: depth + 1) }
-            }
+            for _ in 0..<count { try skipElement(element, depth: depth) }
         case .map:
             let count = try size()
             if count > 0 {
                 let kv = try byte()
                 guard let k = FieldType(rawValue: kv >> 4), let v = FieldType(rawValue: kv & 0x0F) else { throw fail("bad map types") }
+                // Every key and value takes at least a byte.
+                guard count <= (bytes.count - position) / 2 else { throw fail("map of \(count) entries past the end") }
                 for _ in 0..<count {
-                    try skip(k, depth: depth + 1)
-                    try skip(v, depth: depth + 1)
+                    try skipElement(k, depth: depth)
+                    try skipElement(v, depth: depth)
                 }
             }
         case .structure:
@@ -168,5 +169,11 @@ struct ThriftCompactReader {
             defer { endStruct() }
             while let (_, t) = try fieldHeader() { try skip(t, depth: depth + 1) }
         }
+    }
+
+    /// An element of a list, set or map: a boolean there is a byte of its own (in a struct it
+    /// lives in the field header), so every element moves past at least one byte.
+    private mutating func skipElement(_ type: FieldType, depth: Int) throws {
+        if type == .boolTrue || type == .boolFalse { _ = try byte() } else { try skip(type, depth: depth + 1) }
     }
 }
