@@ -210,6 +210,16 @@ extension ParquetColumnReader {
         }
     }
 
+    /// Appends `dictionary[i]` for each index (checked by the caller).
+    private static func gatherScalars<T>(_ dictionary: [T], _ indices: [UInt64], into v: inout [T]) {
+        v.append(contentsOf: indices.lazy.map { dictionary[Int($0)] })
+    }
+
+    /// Appends the `width`-byte entry `i` of `dictionary` for each index (checked by the caller).
+    private static func gatherFixed(_ dictionary: [UInt8], width: Int, _ indices: [UInt64], into v: inout [UInt8]) {
+        for i in indices { v.append(contentsOf: dictionary[(Int(i) * width)..<(Int(i) * width + width)]) }
+    }
+
     static func gather(_ dictionary: ParquetValues, _ indices: [UInt64], into out: inout ParquetValues) throws {
         let size = dictionary.count
         for i in indices where i >= UInt64(size) { throw ParquetDecoding.Failure(what: "dictionary index \(i) of a \(size)-entry dictionary") }
@@ -218,29 +228,25 @@ extension ParquetColumnReader {
         switch dictionary {
         case .boolean(let d):
             guard case .boolean(var v) = out else { throw mismatch }
-            out = .boolean([]); v.append(contentsOf: indices.lazy.map { d[Int($0)] }); out = .boolean(v)
+            out = .boolean([]); gatherScalars(d, indices, into: &v); out = .boolean(v)
         case .int32(let d):
             guard case .int32(var v) = out else { throw mismatch }
-            out = .boolean([]); v.append(contentsOf: indices.lazy.map { d[Int($0)] }); out = .int32(v)
+            out = .boolean([]); gatherScalars(d, indices, into: &v); out = .int32(v)
         case .int64(let d):
             guard case .int64(var v) = out else { throw mismatch }
-            out = .boolean([]); v.append(contentsOf: indices.lazy.map { d[Int($0)] }); out = .int64(v)
+            out = .boolean([]); gatherScalars(d, indices, into: &v); out = .int64(v)
         case .float(let d):
             guard case .float(var v) = out else { throw mismatch }
-            out = .boolean([]); v.append(contentsOf: indices.lazy.map { d[Int($0)] }); out = .float(v)
+            out = .boolean([]); gatherScalars(d, indices, into: &v); out = .float(v)
         case .double(let d):
             guard case .double(var v) = out else { throw mismatch }
-            out = .boolean([]); v.append(contentsOf: indices.lazy.map { d[Int($0)] }); out = .double(v)
+            out = .boolean([]); gatherScalars(d, indices, into: &v); out = .double(v)
         case .int96(let d):
             guard case .int96(var v) = out else { throw mismatch }
-            out = .boolean([])
-            for i in indices { v.append(contentsOf: d[(Int(i) * 12)..<(Int(i) * 12 + 12)]) }
-            out = .int96(v)
+            out = .boolean([]); gatherFixed(d, width: 12, indices, into: &v); out = .int96(v)
         case .fixed(let w, let d):
             guard case .fixed(_, var v) = out else { throw mismatch }
-            out = .boolean([])
-            for i in indices { v.append(contentsOf: d[(Int(i) * w)..<(Int(i) * w + w)]) }
-            out = .fixed(width: w, data: v)
+            out = .boolean([]); gatherFixed(d, width: w, indices, into: &v); out = .fixed(width: w, data: v)
         case .bytes(let d):
             guard case .bytes(var v) = out else { throw mismatch }
             out = .boolean([])
