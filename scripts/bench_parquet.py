@@ -14,6 +14,10 @@ no allocator is still returning memory in the background (which takes a core) wh
 runs. The files (>= 200 MB of text) are made from the shared English corpus, repeated, with row
 groups of 10,000 rows (about 28 MB, as Hugging Face writes them) and default pages.
 
+A second file holds a dictionary-encoded string column of few distinct values (200 labels cut from
+the corpus, 4 million rows, as pyarrow writes it by default: row groups of 1 Mi rows, ZSTD), the
+shape of a `lang` or `source` column; it is read whole, 1 job, against pyarrow on one thread.
+
   python3 scripts/bench_parquet.py [--tokenmill .build/release/tokenmill] [--mb 220] [--repeat 3]
 """
 import argparse
@@ -47,15 +51,27 @@ for codec in ("SNAPPY", "ZSTD"):
 print(json.dumps({"rows": len(texts), "bytes": size, "pyarrow": pa.__version__}))
 '''
 
+WRITE_LABELS = r'''
+import gzip, json, random, sys
+import pyarrow as pa, pyarrow.parquet as pq
+corpus, path = sys.argv[1], sys.argv[2]
+with gzip.open(corpus, "rt", encoding="utf-8") as f:
+    labels = sorted({json.loads(l)["text"].split("\\n")[0][:60] for l in f})[:200]
+r = random.Random(1)
+column = [labels[r.randrange(len(labels))] for _ in range(4_000_000)]
+pq.write_table(pa.table({"label": column}), path, compression="ZSTD")
+print(json.dumps({"rows": len(column), "bytes": sum(len(v.encode()) for v in column), "distinct": len(labels)}))
+'''
+
 READ = r'''
 import sys, time
 import pyarrow as pa, pyarrow.parquet as pq
-threads = int(sys.argv[2])
+threads, column = int(sys.argv[2]), sys.argv[3]
 pa.set_cpu_count(threads)
 pa.set_io_thread_count(threads)
-pq.read_table(sys.argv[1], columns=["text"], use_threads=threads > 1)
+pq.read_table(sys.argv[1], columns=[column], use_threads=threads > 1)
 t0 = time.perf_counter()
-t = pq.read_table(sys.argv[1], columns=["text"], use_threads=threads > 1)
+t = pq.read_table(sys.argv[1], columns=[column], use_threads=threads > 1)
 print(time.perf_counter() - t0, t.num_rows)
 '''
 
@@ -80,44 +96,62 @@ def main():
     paths = {codec: os.path.join(args.dir, f"bench-{codec.lower()}.parquet") for codec in ("SNAPPY", "ZSTD")}
     print(f"{rows:,} documents, {size / 1e6:.1f} MB of text; pyarrow {info['pyarrow']}")
     print("| file | reader | median s | MB/s | vs pyarrow | process wall, median s |\n|---|---|---:|---:|---:|---:|")
+    names = ["pyarrow", "pyarrow, 2 threads", "tokenmill 1 job", "tokenmill 2 jobs", "tokenmill by page, 1 job", "tokenmill by page, 2 jobs"]
     for codec, path in paths.items():
-        names = ["pyarrow", "pyarrow, 2 threads", "tokenmill 1 job", "tokenmill 2 jobs", "tokenmill by page, 1 job", "tokenmill by page, 2 jobs"]
-        times = {name: [] for name in names}
-        process = {name: [] for name in names}
-        order = random.Random(7)
-        for _ in range(args.repeat):
-            # The readers in a new seeded order each round: none always runs right after
-            # another (a big process's exit still costs the machine a moment).
-            for name in order.sample(names, len(names)):
-                t0 = time.perf_counter()
-                if name.startswith("pyarrow"):
-                    threads = "2" if name.endswith("threads") else "1"
-                    p = subprocess.run([sys.executable, "-c", READ, path, threads], check=True, capture_output=True, text=True)
-                    process[name].append(time.perf_counter() - t0)
-                    seconds, n = p.stdout.split()
-                    assert int(n) == rows
-                    times[name].append(float(seconds))
-                    continue
-                jobs = 2 if name.endswith("jobs") else 1
-                p = subprocess.run([args.tokenmill, "parquet", "--columns", "text", "--stats", "--timing", "--jobs", str(jobs), path]
-                                   + (["--by-page"] if "by page" in name else []), check=True, capture_output=True, text=True)
-                process[name].append(time.perf_counter() - t0)
-                times[name].append(float(re.search(r"([\d.]+) s wall", p.stderr).group(1)))
-                stats = json.loads(p.stdout)
-                assert stats["rows"] == rows and stats["bytes"] == size, stats
-        base = statistics.median(times["pyarrow"])
-        mb = os.path.getsize(path) / 1e6
-        for name, ts in times.items():
-            m = statistics.median(ts)
-            whole = f"{statistics.median(process[name]):.3f}"
-            print(f"| {codec} ({mb:.0f} MB) | {name} | {m:.3f} | {size / 1e6 / m:.0f} | {base / m:.2f}× | {whole} |")
-        for a, b in (("tokenmill 1 job", "tokenmill 2 jobs"), ("tokenmill by page, 1 job", "tokenmill by page, 2 jobs"),
-                     ("pyarrow", "pyarrow, 2 threads")):
-            one, two = statistics.median(times[a]), statistics.median(times[b])
-            pairs = sorted(x / y for x, y in zip(times[a], times[b]))
-            print(f"| {codec} | {b} vs {a.removeprefix('tokenmill ')} | | | {one / two:.2f}× (by medians; per-round ratios {pairs[0]:.2f}–{pairs[-1]:.2f}) | "
-                  f"{statistics.median(process[a]) / statistics.median(process[b]):.2f}× |")
+        bench(args, codec, path, "text", rows, size, names)
 
+    labels = os.path.join(args.dir, "bench-labels.parquet")
+    made = os.path.join(args.dir, "made-labels.json")
+    if not os.path.exists(made):
+        out = subprocess.run([sys.executable, "-c", WRITE_LABELS, os.path.join(ROOT, "../shared/corpora/en/python_docs.jsonl.gz"), labels],
+                             check=True, capture_output=True, text=True).stdout
+        with open(made, "w") as f:
+            f.write(out)
+    with open(made) as f:
+        info = json.load(f)
+    bench(args, "labels, dictionary-encoded", labels, "label", info["rows"], info["bytes"], ["pyarrow", "tokenmill 1 job", "tokenmill by page, 1 job"])
+
+
+def bench(args, label, path, column, rows, size, names):
+    """Runs each reader `args.repeat` times on `path`'s `column`, in a new seeded order each
+    round, and prints a table row per reader and the 2-thread speed-ups."""
+    times = {name: [] for name in names}
+    process = {name: [] for name in names}
+    order = random.Random(7)
+    for _ in range(args.repeat):
+        # The readers in a new seeded order each round: none always runs right after
+        # another (a big process's exit still costs the machine a moment).
+        for name in order.sample(names, len(names)):
+            t0 = time.perf_counter()
+            if name.startswith("pyarrow"):
+                threads = "2" if name.endswith("threads") else "1"
+                p = subprocess.run([sys.executable, "-c", READ, path, threads, column], check=True, capture_output=True, text=True)
+                process[name].append(time.perf_counter() - t0)
+                seconds, n = p.stdout.split()
+                assert int(n) == rows
+                times[name].append(float(seconds))
+                continue
+            jobs = 2 if name.endswith("jobs") else 1
+            p = subprocess.run([args.tokenmill, "parquet", "--columns", column, "--stats", "--timing", "--jobs", str(jobs), path]
+                               + (["--by-page"] if "by page" in name else []), check=True, capture_output=True, text=True)
+            process[name].append(time.perf_counter() - t0)
+            times[name].append(float(re.search(r"([\d.]+) s wall", p.stderr).group(1)))
+            stats = json.loads(p.stdout)
+            assert stats["rows"] == rows and stats["bytes"] == size, stats
+    base = statistics.median(times["pyarrow"])
+    mb = os.path.getsize(path) / 1e6
+    for name, ts in times.items():
+        m = statistics.median(ts)
+        whole = f"{statistics.median(process[name]):.3f}"
+        print(f"| {label} ({mb:.0f} MB) | {name} | {m:.3f} | {size / 1e6 / m:.0f} | {base / m:.2f}× | {whole} |")
+    for a, b in (("tokenmill 1 job", "tokenmill 2 jobs"), ("tokenmill by page, 1 job", "tokenmill by page, 2 jobs"),
+                 ("pyarrow", "pyarrow, 2 threads")):
+        if a not in times or b not in times:
+            continue
+        one, two = statistics.median(times[a]), statistics.median(times[b])
+        pairs = sorted(x / y for x, y in zip(times[a], times[b]))
+        print(f"| {label} | {b} vs {a.removeprefix('tokenmill ')} | | | {one / two:.2f}× (by medians; per-round ratios {pairs[0]:.2f}–{pairs[-1]:.2f}) | "
+              f"{statistics.median(process[a]) / statistics.median(process[b]):.2f}× |")
 
 if __name__ == "__main__":
     main()

@@ -184,3 +184,23 @@ pq.write_table(pa.table({"text": texts}), f"{out}/fallback.parquet", dictionary_
         #expect(documents > 30_000 && nulls > 5_000)
     }
 }
+
+/// Buffers reserved a page at a time (the values of a whole chunk, a reused page buffer).
+@Suite struct ParquetBufferGrowthTests {
+    /// Reserving room for one more page, 1,000 times, moves the buffer a logarithmic number of
+    /// times. Reserving exactly (`reserveCapacity`) moved, and copied, it for every page: reading
+    /// a 4-million-row dictionary-encoded string column took 14.8 s instead of 0.48 s.
+    @Test func reservingPageAfterPageMovesTheBufferRarely() {
+        var values: [UInt8] = []
+        var moves = 0
+        var last: UnsafeRawPointer?
+        for _ in 0..<1_000 {
+            values.reserveGrowing(values.count + 1_000)
+            let base = values.withUnsafeBytes { UnsafeRawPointer($0.baseAddress) }
+            if base != last { moves += 1; last = base }
+            values.append(contentsOf: repeatElement(7, count: 1_000))
+        }
+        #expect(values.count == 1_000_000)
+        #expect(moves <= 12)
+    }
+}

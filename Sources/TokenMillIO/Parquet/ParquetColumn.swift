@@ -15,6 +15,17 @@ public struct ParquetByteArrays: Sendable, Equatable {
     }
 }
 
+extension Array {
+    /// Room for `count` elements in all. When the storage must grow it at least doubles, as
+    /// appending does: `reserveCapacity` alone allocates exactly `count`, so reserving a little
+    /// more for each page would move (and copy) the whole buffer once per page, and a reused
+    /// buffer would move to memory not touched yet each time a larger page came. Capacity that
+    /// is reserved and never written costs no memory.
+    mutating func reserveGrowing(_ count: Int) {
+        if count > capacity { reserveCapacity(Swift.max(count, 2 * capacity)) }
+    }
+}
+
 /// The non-null values of a column chunk, by physical type.
 public enum ParquetValues: Sendable, Equatable {
     case boolean([Bool])
@@ -75,7 +86,7 @@ public enum ParquetValues: Sendable, Equatable {
         let n = min(bytes, 64 << 20)
         guard case .bytes(var v) = self, v.data.capacity < n else { return }
         self = .boolean([])  // `v` is now the only reference: reserving does not copy
-        v.data.reserveCapacity(n)
+        v.data.reserveGrowing(n)
         self = .bytes(v)
     }
 
@@ -285,12 +296,24 @@ struct ParquetColumnReader {
         }
     }
 
+    /// Room for the whole chunk's values (bounded: the metadata may lie). Byte arrays get the
+    /// pages' uncompressed size or, with a dictionary, its mean entry length for every value if
+    /// that is more: an index takes a byte or less for a value of any length.
+    func chunkReserve(dictionary: ParquetValues?) -> (bytes: Int64, values: Int64) {
+        var bytes = min(meta.totalUncompressedSize, meta.totalCompressedSize * 32, 1 << 31)
+        if case .bytes(let d)? = dictionary, d.count > 0 {
+            let mean = Double(d.data.count) / Double(d.count)
+            bytes = max(bytes, Int64(min(Double(meta.numValues) * mean, Double(1 << 31))))
+        }
+        return (bytes, min(meta.numValues, meta.totalCompressedSize * 8, 1 << 26))
+    }
+
     /// Decodes `data` (all of the chunk's data pages) into one `ParquetColumnData`.
     func decodeAll(_ data: ArraySlice<PageRef>, dictionary: ParquetValues?, location: inout ParquetLocation) throws -> ParquetColumnData {
         let workers = max(1, min(jobs, data.count / 2))
+        let (reserveBytes, reserveValues) = chunkReserve(dictionary: dictionary)
         if workers == 1 {
-            var state = DecodeState(leaf: leaf, reserveBytes: Int(min(meta.totalUncompressedSize, meta.totalCompressedSize * 32, 1 << 31)),
-                                    reserveValues: Int(min(meta.numValues, meta.totalCompressedSize * 8, 1 << 26)))
+            var state = DecodeState(leaf: leaf, reserveBytes: Int(reserveBytes), reserveValues: Int(reserveValues))
             for page in data {
                 location.page = page.index
                 try decode(page, dictionary: dictionary, into: &state)
@@ -310,8 +333,6 @@ struct ParquetColumnReader {
         var results = [(state: DecodeState?, failure: (page: Int, error: any Error)?)](repeating: (nil, nil), count: runs)
         let dictionaryCopy = dictionary, runPages = data, runBounds = bounds
         nonisolated(unsafe) let reader = self
-        let reserveBytes = min(meta.totalUncompressedSize, meta.totalCompressedSize * 32, 1 << 31)
-        let reserveValues = min(meta.numValues, meta.totalCompressedSize * 8, 1 << 26)
         results.withUnsafeMutableBufferPointer { out in
             nonisolated(unsafe) let out = out
             DispatchQueue.concurrentPerform(iterations: runs) { r in
@@ -371,7 +392,7 @@ struct ParquetColumnReader {
         /// Room for a page of `pageBytes` (bounded: the header may lie) and its byte arrays.
         mutating func reserve(pageBytes: Int) {
             let n = min(pageBytes, 64 << 20)
-            if page.capacity < n { page.reserveCapacity(n) }
+            page.reserveGrowing(n)
             values.reserve(bytes: n)
         }
 
@@ -401,7 +422,7 @@ struct ParquetColumnReader {
             // pages whose values are not moved in place (dictionary-encoded ones).
             var spare = current.data
             current = ParquetByteArrays()
-            offsets.reserveCapacity(min(count, max(0, page.count - q) / 4) + 1)
+            offsets.reserveGrowing(min(count, max(0, page.count - q) / 4) + 1)
             var failure: ParquetDecoding.Failure?
             let end = page.withUnsafeMutableBytes { buffer -> Int in
                 var r = q, w = 0

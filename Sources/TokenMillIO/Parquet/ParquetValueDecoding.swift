@@ -190,7 +190,7 @@ extension ParquetColumnReader {
             out = .double(v)
         case .bytes(var v):
             out = .boolean([])  // release the storage so `v` is uniquely referenced
-            v.offsets.reserveCapacity(v.offsets.count + min(count, (p.count - q) / 4 + 1))
+            v.offsets.reserveGrowing(v.offsets.count + min(count, (p.count - q) / 4 + 1))
             for _ in 0..<count {
                 try need(4)
                 let n = Int(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: q, as: UInt32.self)))
@@ -253,8 +253,8 @@ extension ParquetColumnReader {
             var total = 0
             for i in indices { total += d.offsets[Int(i) + 1] - d.offsets[Int(i)] }
             guard total <= 1 << 31 else { throw ParquetDecoding.Failure(what: "dictionary page expands to \(total) bytes (more than 2 GiB)") }
-            v.data.reserveCapacity(v.data.count + total)
-            v.offsets.reserveCapacity(v.offsets.count + indices.count)
+            v.data.reserveGrowing(v.data.count + total)
+            v.offsets.reserveGrowing(v.offsets.count + indices.count)
             d.data.withUnsafeBufferPointer { src in
                 for i in indices {
                     let a = d.offsets[Int(i)], b = d.offsets[Int(i) + 1]
