@@ -213,7 +213,6 @@ struct ParquetColumnReader {
                     values = old
                     values.removeAll()
                 }
-                values.reserve(bytes: Int(d.header.uncompressedSize))
                 // Decompressed into the page buffer: the values are copied out of it.
                 try decodeDictionary(d, location: &location, bytes: &state.page, into: &values)
                 dictionary = values
@@ -290,28 +289,32 @@ struct ParquetColumnReader {
         location.page = page.index
         try check(page)
         try ParquetCodecs.decompress(meta.codec, page.body, size: Int(page.header.uncompressedSize), into: &bytes)
+        dictionary.reserve(bytes: bytes.count)
         try bytes.withUnsafeBytes { p in
             var q = 0
             try Self.plain(p, &q, type: leaf.type, width: leaf.typeLength, count: Int(page.header.numValues), into: &dictionary)
         }
     }
 
-    /// Room for the whole chunk's values (bounded: the metadata may lie). Byte arrays get the
-    /// pages' uncompressed size or, with a dictionary, its mean entry length for every value if
-    /// that is more: an index takes a byte or less for a value of any length.
-    func chunkReserve(dictionary: ParquetValues?) -> (bytes: Int64, values: Int64) {
-        var bytes = min(meta.totalUncompressedSize, meta.totalCompressedSize * 32, 1 << 31)
-        if case .bytes(let d)? = dictionary, d.count > 0 {
-            let mean = Double(d.data.count) / Double(d.count)
-            bytes = max(bytes, Int64(min(Double(meta.numValues) * mean, Double(1 << 31))))
+    /// Room for the values of the data pages `data` (bounded: headers may lie). Byte arrays get
+    /// each page's uncompressed size, or, for a dictionary-encoded page, the dictionary's mean
+    /// entry length for each of its values: there an index takes a byte or less for a value of
+    /// any length.
+    func chunkReserve(_ data: ArraySlice<PageRef>, dictionary: ParquetValues?) -> (bytes: Int64, values: Int64) {
+        var mean = 0.0
+        if case .bytes(let d)? = dictionary, d.count > 0 { mean = Double(d.data.count) / Double(d.count) }
+        var bytes = 0.0
+        for page in data {
+            let h = page.header
+            bytes += Self.usesDictionary(h.encoding) ? Double(h.numValues) * mean : Double(min(Int(h.uncompressedSize), page.body.count * 32))
         }
-        return (bytes, min(meta.numValues, meta.totalCompressedSize * 8, 1 << 26))
+        return (Int64(min(bytes, Double(1 << 31))), min(meta.numValues, meta.totalCompressedSize * 8, 1 << 26))
     }
 
     /// Decodes `data` (all of the chunk's data pages) into one `ParquetColumnData`.
     func decodeAll(_ data: ArraySlice<PageRef>, dictionary: ParquetValues?, location: inout ParquetLocation) throws -> ParquetColumnData {
         let workers = max(1, min(jobs, data.count / 2))
-        let (reserveBytes, reserveValues) = chunkReserve(dictionary: dictionary)
+        let (reserveBytes, reserveValues) = chunkReserve(data, dictionary: dictionary)
         if workers == 1 {
             var state = DecodeState(leaf: leaf, reserveBytes: Int(reserveBytes), reserveValues: Int(reserveValues))
             for page in data {
