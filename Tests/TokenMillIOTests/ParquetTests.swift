@@ -183,6 +183,55 @@ pq.write_table(pa.table({"text": texts}), f"{out}/fallback.parquet", dictionary_
         }
         #expect(documents > 30_000 && nulls > 5_000)
     }
+
+    /// A column of distinct texts, with nulls, as pyarrow writes one by default: each chunk's
+    /// first batch dictionary-encoded (its indices 0, 1, 2… list the whole dictionary), then
+    /// PLAIN pages once the dictionary is full.
+    static let distinctWriter = #"""
+import sys, random
+import pyarrow as pa, pyarrow.parquet as pq
+rng = random.Random(11)
+texts = [None if rng.random() < 0.1 else f"{i} " + "".join(rng.choice("abcdefgh ") for _ in range(rng.randrange(20, 60))) for i in range(1200)]
+pq.write_table(pa.table({"text": texts}), sys.argv[1], compression="SNAPPY", dictionary_pagesize_limit=2048,
+               data_page_size=1024, write_batch_size=50, row_group_size=400)
+"""#
+
+    /// Page at a time, the page that lists the whole dictionary in order borrows it instead of
+    /// copying it entry by entry, and each chunk's dictionary is decompressed into the buffer of
+    /// the last one; the values still equal the whole chunk's.
+    @Test func aPageListingTheWholeDictionaryBorrowsIt() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try Self.distinctWriter.write(toFile: dir + "/write.py", atomically: true, encoding: .utf8)
+        try shell("python3 \(dir)/write.py \(dir)/distinct.parquet")
+        let file = try ParquetFile(path: dir + "/distinct.parquet")
+        #expect(file.rowGroupCount == 3)
+        func base(_ bytes: [UInt8]) -> UnsafeRawPointer? { bytes.withUnsafeBytes { UnsafeRawPointer($0.baseAddress) } }
+        var buffers = ParquetPageBuffers()
+        var dictionaries: [UnsafeRawPointer?] = []
+        for g in 0..<file.rowGroupCount {
+            let whole = try file.column(0, rowGroup: g)
+            var joined: ParquetColumnData?
+            var pages: [(count: Int, base: UnsafeRawPointer?)] = []
+            try file.forEachPage(0, rowGroup: g, buffers: &buffers) { page in
+                Self.join(page, to: &joined)
+                if case .bytes(let b) = page.values { pages.append((b.count, base(b.data))) }
+            }
+            let same = joined == whole
+            #expect(same, "row group \(g)")
+            guard case .bytes(let dictionary)? = buffers.dictionary else {
+                Issue.record("row group \(g): no dictionary kept")
+                continue
+            }
+            #expect(pages.count > 3 && dictionary.count > 10, "row group \(g): \(pages.count) pages, \(dictionary.count) dictionary entries")
+            #expect(pages.first?.count == dictionary.count)
+            #expect(pages.first?.base == base(dictionary.data), "row group \(g): the first page copied the dictionary")
+            #expect(pages.dropFirst().allSatisfy { $0.base != base(dictionary.data) })
+            dictionaries.append(base(dictionary.data))
+        }
+        #expect(dictionaries.count == 3 && Set(dictionaries).count == 1, "each dictionary in the buffer of the last")
+    }
 }
 
 /// Buffers reserved a page at a time (the values of a whole chunk, a reused page buffer).

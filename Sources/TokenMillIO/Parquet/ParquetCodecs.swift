@@ -22,7 +22,7 @@ enum ParquetCodecs {
         // Exactly `size` bytes, all of which the codec overwrites (each checks that it produced
         // `size` bytes): only bytes beyond what the reused buffer already holds are zeroed.
         if out.count > size { out.removeLast(out.count - size) } else if out.count < size {
-            out.reserveGrowing(size)
+            out.reserveDiscarding(size)
             appendZeros(size - out.count, to: &out)
         }
         switch codec {

@@ -24,6 +24,16 @@ extension Array {
     mutating func reserveGrowing(_ count: Int) {
         if count > capacity { reserveCapacity(Swift.max(count, 2 * capacity)) }
     }
+
+    /// Room for `count` elements in a buffer whose contents are stale (about to be overwritten):
+    /// when it must grow, they are dropped rather than copied to the new storage, which gets room
+    /// for twice `count`, so that a somewhat larger page later (of another chunk, or on another
+    /// thread's next run) does not move it again to memory not touched yet.
+    mutating func reserveDiscarding(_ count: Int) {
+        guard count > capacity else { return }
+        self = []
+        reserveCapacity(2 * count)
+    }
 }
 
 /// The non-null values of a column chunk, by physical type.
@@ -161,10 +171,8 @@ struct ParquetColumnReader {
         let chunk = try pages(location: &location)
         var dictionary: ParquetValues?
         if let page = chunk.dictionary {
-            var bytes: [UInt8] = []
-            var values = ParquetValues.empty(leaf.type, width: leaf.typeLength)
-            try decodeDictionary(page, location: &location, bytes: &bytes, into: &values)
-            dictionary = values
+            var bytes: [UInt8] = [], none: ParquetValues?
+            dictionary = try decodeDictionary(page, location: &location, bytes: &bytes, reusing: &none, room: 0)
         }
         return try decodeAll(chunk.data, dictionary: dictionary, location: &location)
     }
@@ -207,15 +215,7 @@ struct ParquetColumnReader {
         }
         for page in data {
             if dictionary == nil, let d = chunk.dictionary, Self.usesDictionary(page.header.encoding) {
-                var values = ParquetValues.empty(leaf.type, width: leaf.typeLength)
-                if let old = buffers.dictionary, old.sameKind(as: values) {
-                    buffers.dictionary = nil
-                    values = old
-                    values.removeAll()
-                }
-                // Decompressed into the page buffer: the values are copied out of it.
-                try decodeDictionary(d, location: &location, bytes: &state.page, into: &values)
-                dictionary = values
+                dictionary = try decodeDictionary(d, location: &location, bytes: &state.page, reusing: &buffers.dictionary, room: Int(largest))
             }
             location.page = page.index
             try decode(page, dictionary: dictionary, into: &state)
@@ -283,17 +283,65 @@ struct ParquetColumnReader {
         return (dictionary, data)
     }
 
-    /// The values of the dictionary page `page`, appended to `dictionary` (empty), its bytes
-    /// decompressed into `bytes`.
-    func decodeDictionary(_ page: PageRef, location: inout ParquetLocation, bytes: inout [UInt8], into dictionary: inout ParquetValues) throws {
+    /// The values of the dictionary page `page`, in the buffers of `reuse` when it holds a
+    /// dictionary of the same kind that is no longer needed (it is taken: `reuse` becomes nil).
+    /// Byte arrays are decompressed straight into the dictionary's byte buffer and moved
+    /// together there, as `forEachPage` does with PLAIN pages, in room for at least `room`
+    /// bytes (the largest page of the chunk: dictionaries of the next chunks are about as
+    /// large, and then fit); other values are decompressed into `bytes` and copied out.
+    func decodeDictionary(_ page: PageRef, location: inout ParquetLocation, bytes: inout [UInt8], reusing reuse: inout ParquetValues?,
+                          room: Int) throws -> ParquetValues {
         location.page = page.index
         try check(page)
-        try ParquetCodecs.decompress(meta.codec, page.body, size: Int(page.header.uncompressedSize), into: &bytes)
-        dictionary.reserve(bytes: bytes.count)
+        var dictionary = ParquetValues.empty(leaf.type, width: leaf.typeLength)
+        if let old = reuse, old.sameKind(as: dictionary) {
+            reuse = nil
+            dictionary = old
+        }
+        let size = Int(page.header.uncompressedSize), count = Int(page.header.numValues)
+        if case .bytes(var d) = dictionary {
+            dictionary = .boolean([])  // `d` is now the only reference
+            // The old bytes stay in place: decompression overwrites them, and only a larger
+            // page needs more (zeroed) room.
+            d.offsets.removeAll(keepingCapacity: true)
+            d.offsets.append(0)
+            d.data.reserveDiscarding(min(room, 64 << 20))
+            try ParquetCodecs.decompress(meta.codec, page.body, size: size, into: &d.data)
+            try Self.movePlainTogether(&d.data, from: 0, count: count, offsets: &d.offsets)
+            return .bytes(d)
+        }
+        dictionary.removeAll()
+        try ParquetCodecs.decompress(meta.codec, page.body, size: size, into: &bytes)
         try bytes.withUnsafeBytes { p in
             var q = 0
-            try Self.plain(p, &q, type: leaf.type, width: leaf.typeLength, count: Int(page.header.numValues), into: &dictionary)
+            try Self.plain(p, &q, type: leaf.type, width: leaf.typeLength, count: count, into: &dictionary)
         }
+        return dictionary
+    }
+
+    /// The `count` PLAIN byte arrays that start at `q` in `buffer` (each a 4-byte length, then
+    /// its bytes), each moved down over the length prefixes (and whatever came before `q`) so
+    /// that they lie back to back from the start; their end offsets are appended to `offsets`
+    /// and the buffer is cut where they end. On failure the buffer holds nothing of use.
+    static func movePlainTogether(_ buffer: inout [UInt8], from q: Int, count: Int, offsets: inout [Int]) throws {
+        offsets.reserveGrowing(offsets.count + min(count, max(0, buffer.count - q) / 4))
+        var short = false
+        let end = buffer.withUnsafeMutableBytes { b -> Int in
+            var r = q, w = 0
+            for _ in 0..<count {
+                guard let base = b.baseAddress, r >= 0, r <= b.count - 4 else { short = true; break }
+                let n = Int(UInt32(littleEndian: b.loadUnaligned(fromByteOffset: r, as: UInt32.self)))
+                r += 4
+                guard n <= b.count - r else { short = true; break }
+                (base + w).copyMemory(from: base + r, byteCount: n)  // a memmove: w <= r
+                w += n
+                r += n
+                offsets.append(w)
+            }
+            return w
+        }
+        if short { throw ParquetDecoding.Failure(what: "PLAIN values past the end of the page (\(count) values)") }
+        buffer.removeLast(buffer.count - end)
     }
 
     /// Room for the values of the data pages `data` (bounded: headers may lie). Byte arrays get
@@ -395,7 +443,7 @@ struct ParquetColumnReader {
         /// Room for a page of `pageBytes` (bounded: the header may lie) and its byte arrays.
         mutating func reserve(pageBytes: Int) {
             let n = min(pageBytes, 64 << 20)
-            page.reserveGrowing(n)
+            page.reserveDiscarding(n)
             values.reserve(bytes: n)
         }
 
@@ -406,63 +454,70 @@ struct ParquetColumnReader {
         }
 
         /// Page at a time (`forEachPage`): PLAIN byte arrays are moved together inside the page
-        /// buffer, which the values then borrow until `removeAll()`, instead of being copied out.
+        /// buffer, which the values then borrow until `removeAll()`, instead of being copied out;
+        /// a page that lists the whole dictionary in order borrows the dictionary.
         var inPlace = false
-        /// Whether `values` holds the page buffer (and `page` the values' emptied buffer until `removeAll()`).
-        var pageLent = false
+        /// What `values` borrows until `removeAll()`.
+        var loan = Loan.none
+        enum Loan {
+            case none
+            /// The page buffer, and `page` holds the values' emptied byte buffer.
+            case page
+            /// The dictionary; the values' own emptied byte arrays wait here.
+            case dictionary(ParquetByteArrays)
+        }
 
         /// With `inPlace`, for a page of PLAIN byte arrays whose values start at `q` in the
         /// decompressed page: each value is moved down over the length prefixes (and levels)
         /// before it, the offsets are recorded, and the page buffer becomes the values' bytes.
         /// False (nothing done) when this does not apply.
         mutating func plainBytesInPlace(encoding: Int32, from q: Int, count: Int) throws -> Bool {
-            guard inPlace, !pageLent, encoding == ParquetEncoding.plain.rawValue, case .bytes(var current) = values,
+            guard inPlace, case .none = loan, encoding == ParquetEncoding.plain.rawValue, case .bytes(var current) = values,
                   current.offsets.count == 1, current.data.isEmpty else { return false }
             values = .boolean([])  // `current` now holds the only references
-            var offsets = current.offsets
+            do {
+                try ParquetColumnReader.movePlainTogether(&page, from: q, count: count, offsets: &current.offsets)
+            } catch {
+                current.offsets = [0]
+                values = .bytes(current)
+                throw error
+            }
             // The values' own (empty) byte buffer stands in for the page buffer while it is
             // lent, and comes back to the values in `removeAll()`: its capacity is kept for
             // pages whose values are not moved in place (dictionary-encoded ones).
-            var spare = current.data
-            current = ParquetByteArrays()
-            offsets.reserveGrowing(min(count, max(0, page.count - q) / 4) + 1)
-            var failure: ParquetDecoding.Failure?
-            let end = page.withUnsafeMutableBytes { buffer -> Int in
-                var r = q, w = 0
-                for _ in 0..<count {
-                    guard let base = buffer.baseAddress, r <= buffer.count - 4 else { failure = .init(what: "PLAIN values past the end of the page (\(count) values)"); break }
-                    let n = Int(UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: r, as: UInt32.self)))
-                    r += 4
-                    guard n <= buffer.count - r else { failure = .init(what: "PLAIN values past the end of the page (\(count) values)"); break }
-                    (base + w).copyMemory(from: base + r, byteCount: n)  // a memmove: w <= r
-                    w += n
-                    r += n
-                    offsets.append(w)
-                }
-                return w
-            }
-            if let failure {
-                values = .bytes(ParquetByteArrays())
-                throw failure
-            }
-            page.removeLast(page.count - end)
-            swap(&spare, &page)  // `page` holds the values' empty buffer until `removeAll()` swaps them back
-            var lent = ParquetByteArrays()
-            lent.offsets = offsets
-            lent.data = spare
-            values = .bytes(lent)
-            pageLent = true
+            swap(&current.data, &page)
+            values = .bytes(current)
+            loan = .page
+            return true
+        }
+
+        /// With `inPlace`, for a dictionary-encoded page of byte arrays whose `indices` are 0, 1,
+        /// 2… through the dictionary's last entry (as a writer's first page lists a column of
+        /// distinct values, before it falls back to PLAIN): the values borrow the dictionary
+        /// instead of copying it entry by entry. False (nothing done) when this does not apply.
+        mutating func lendDictionary(_ dictionary: ParquetValues?, indices: [UInt64]) -> Bool {
+            guard inPlace, case .none = loan, case .bytes(let d)? = dictionary, d.count == indices.count, d.count > 0,
+                  case .bytes(let own) = values, own.offsets.count == 1, own.data.isEmpty else { return false }
+            for (k, i) in indices.enumerated() where i != UInt64(k) { return false }
+            values = .bytes(d)
+            loan = .dictionary(own)
             return true
         }
 
         /// Empties the levels and values, keeping their buffers.
         mutating func removeAll() {
-            if pageLent, case .bytes(var v) = values {
-                values = .boolean([])
-                swap(&v.data, &page)
-                values = .bytes(v)
-                pageLent = false
+            switch loan {
+            case .none: break
+            case .page:
+                if case .bytes(var v) = values {
+                    values = .boolean([])
+                    swap(&v.data, &page)
+                    values = .bytes(v)
+                }
+            case .dictionary(let own):
+                values = .bytes(own)
             }
+            loan = .none
             defs?.removeAll(keepingCapacity: true)
             reps?.removeAll(keepingCapacity: true)
             values.removeAll()
@@ -511,11 +566,7 @@ struct ParquetColumnReader {
                 }
                 return (q, present)
             }
-            if try state.plainBytesInPlace(encoding: header.encoding, from: valuesStart, count: present) { return }
-            try state.page.withUnsafeBytes { p in
-                var q = valuesStart
-                try Self.values(p, &q, encoding: header.encoding, count: present, leaf: leaf, dictionary: dictionary, into: &state.values, scratch: &state.scratch)
-            }
+            try decodeValues(encoding: header.encoding, from: valuesStart, count: present, dictionary: dictionary, into: &state)
             return
         }
         // DATA_PAGE_V2: levels first, uncompressed; then the values, compressed unless said otherwise.
@@ -539,10 +590,25 @@ struct ParquetColumnReader {
         let rest = UnsafeRawBufferPointer(rebasing: body[(repBytes + defBytes)...])
         let codec = header.isCompressed ? meta.codec : .uncompressed
         try ParquetCodecs.decompress(codec, rest, size: uncompressed - repBytes - defBytes, into: &state.page)
-        if try state.plainBytesInPlace(encoding: header.encoding, from: 0, count: present) { return }
+        try decodeValues(encoding: header.encoding, from: 0, count: present, dictionary: dictionary, into: &state)
+    }
+
+    /// The `count` values of a decompressed page (in `state.page`, from `start`) appended to
+    /// `state.values`, or lent to them (see `DecodeState.inPlace`).
+    private func decodeValues(encoding: Int32, from start: Int, count: Int, dictionary: ParquetValues?, into state: inout DecodeState) throws {
+        if try state.plainBytesInPlace(encoding: encoding, from: start, count: count) { return }
+        if state.inPlace, Self.usesDictionary(encoding), case .bytes? = dictionary, count > 0 {
+            try state.page.withUnsafeBytes { p in
+                var q = start
+                try Self.dictionaryIndices(p, &q, count: count, into: &state.scratch)
+            }
+            if state.lendDictionary(dictionary, indices: state.scratch) { return }
+            try Self.gather(dictionary!, state.scratch, into: &state.values)
+            return
+        }
         try state.page.withUnsafeBytes { p in
-            var q = 0
-            try Self.values(p, &q, encoding: header.encoding, count: present, leaf: leaf, dictionary: dictionary, into: &state.values, scratch: &state.scratch)
+            var q = start
+            try Self.values(p, &q, encoding: encoding, count: count, leaf: leaf, dictionary: dictionary, into: &state.values, scratch: &state.scratch)
         }
     }
 

@@ -42,10 +42,7 @@ extension ParquetColumnReader {
         case .plainDictionary, .rleDictionary:
             guard let dictionary else { throw ParquetDecoding.Failure(what: "\(encoding) page without a dictionary page") }
             guard count > 0 else { return }
-            guard q < p.count else { throw ParquetDecoding.Failure(what: "dictionary indices missing") }
-            let width = Int(p[q])
-            q += 1
-            try ParquetDecoding.rleHybrid(p, &q, end: p.count, width: width, count: count, into: &scratch)
+            try dictionaryIndices(p, &q, count: count, into: &scratch)
             try gather(dictionary, scratch, into: &out)
         case .rle:
             guard leaf.type == .boolean else { throw ParquetDecoding.Failure(what: "RLE values for a non-boolean column") }
@@ -145,6 +142,14 @@ extension ParquetColumnReader {
         case .bitPacked:
             throw ParquetDecoding.Failure(what: "BIT_PACKED is only for levels")
         }
+    }
+
+    /// The `count` dictionary indices at `q` (a bit width byte, then RLE/bit-packed runs) into `indices`.
+    static func dictionaryIndices(_ p: UnsafeRawBufferPointer, _ q: inout Int, count: Int, into indices: inout [UInt64]) throws {
+        guard q < p.count else { throw ParquetDecoding.Failure(what: "dictionary indices missing") }
+        let width = Int(p[q])
+        q += 1
+        try ParquetDecoding.rleHybrid(p, &q, end: p.count, width: width, count: count, into: &indices)
     }
 
     static func plain(_ p: UnsafeRawBufferPointer, _ q: inout Int, type: ParquetPhysicalType, width: Int, count: Int, into out: inout ParquetValues) throws {
