@@ -112,13 +112,20 @@ pq.write_table(pa.table({"text": texts}), f"{out}/fallback.parquet", dictionary_
         acc = a
     }
 
-    @Test func pagesJoinedEqualTheWholeChunk() throws {
+    /// A new temporary directory (the caller removes it) holding the files `script` writes
+    /// there with pyarrow (the directory is its argument). pyarrow is installed by `make test`
+    /// (requirements-test.txt); without it this fails.
+    static func pyarrowFiles(_ script: String) throws -> String {
         let dir = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try Self.writer.write(toFile: dir + "/write.py", atomically: true, encoding: .utf8)
-        // pyarrow is installed by `make test` (requirements-test.txt); without it this fails.
+        try script.write(toFile: dir + "/write.py", atomically: true, encoding: .utf8)
         try shell("python3 \(dir)/write.py \(dir)")
+        return dir
+    }
+
+    @Test func pagesJoinedEqualTheWholeChunk() throws {
+        let dir = try Self.pyarrowFiles(Self.writer)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".parquet") }.sorted()
         #expect(files.count == 17)
         var buffers = ParquetPageBuffers()
@@ -192,7 +199,7 @@ import sys, random
 import pyarrow as pa, pyarrow.parquet as pq
 rng = random.Random(11)
 texts = [None if rng.random() < 0.1 else f"{i} " + "".join(rng.choice("abcdefgh ") for _ in range(rng.randrange(20, 60))) for i in range(1200)]
-pq.write_table(pa.table({"text": texts}), sys.argv[1], compression="SNAPPY", dictionary_pagesize_limit=2048,
+pq.write_table(pa.table({"text": texts}), f"{sys.argv[1]}/distinct.parquet", compression="SNAPPY", dictionary_pagesize_limit=2048,
                data_page_size=1024, write_batch_size=50, row_group_size=400)
 """#
 
@@ -200,11 +207,8 @@ pq.write_table(pa.table({"text": texts}), sys.argv[1], compression="SNAPPY", dic
     /// copying it entry by entry, and each chunk's dictionary is decompressed into the buffer of
     /// the last one; the values still equal the whole chunk's.
     @Test func aPageListingTheWholeDictionaryBorrowsIt() throws {
-        let dir = temporaryDirectory()
+        let dir = try Self.pyarrowFiles(Self.distinctWriter)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try Self.distinctWriter.write(toFile: dir + "/write.py", atomically: true, encoding: .utf8)
-        try shell("python3 \(dir)/write.py \(dir)/distinct.parquet")
         let file = try ParquetFile(path: dir + "/distinct.parquet")
         #expect(file.rowGroupCount == 3)
         func base(_ bytes: [UInt8]) -> UnsafeRawPointer? { bytes.withUnsafeBytes { UnsafeRawPointer($0.baseAddress) } }
