@@ -91,14 +91,7 @@ def main():
     ap.add_argument("--dir", default="/tmp/tokenmill-bench-parquet")
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
-    made = os.path.join(args.dir, f"made-{args.mb}.json")
-    if not os.path.exists(made):
-        out = subprocess.run([sys.executable, "-c", WRITE, os.path.join(ROOT, "../shared/corpora/en/python_docs.jsonl.gz"),
-                              args.dir, str(args.mb)], check=True, capture_output=True, text=True).stdout
-        with open(made, "w") as f:
-            f.write(out)
-    with open(made) as f:
-        info = json.load(f)
+    info = made_once(os.path.join(args.dir, f"made-{args.mb}.json"), WRITE, args.dir, str(args.mb))
     rows, size = info["rows"], info["bytes"]
     paths = {codec: os.path.join(args.dir, f"bench-{codec.lower()}.parquet") for codec in ("SNAPPY", "ZSTD")}
     print(f"{rows:,} documents, {size / 1e6:.1f} MB of text; pyarrow {info['pyarrow']}")
@@ -112,15 +105,20 @@ def main():
         bench(args, codec, path, "text", rows, size, names)
 
     labels = os.path.join(args.dir, "bench-labels.parquet")
-    made = os.path.join(args.dir, "made-labels.json")
-    if not os.path.exists(made):
-        out = subprocess.run([sys.executable, "-c", WRITE_LABELS, os.path.join(ROOT, "../shared/corpora/en/python_docs.jsonl.gz"), labels],
-                             check=True, capture_output=True, text=True).stdout
-        with open(made, "w") as f:
-            f.write(out)
-    with open(made) as f:
-        info = json.load(f)
+    info = made_once(os.path.join(args.dir, "made-labels.json"), WRITE_LABELS, labels)
     bench(args, "labels, dictionary-encoded", labels, "label", info["rows"], info["bytes"], ["pyarrow", "tokenmill 1 job", "tokenmill by page, 1 job"])
+
+
+def made_once(record, script, *script_args):
+    """What `script` (run on the shared corpus and `script_args`) printed when it wrote its files,
+    from `record`; it runs only when `record` does not exist yet."""
+    if not os.path.exists(record):
+        out = subprocess.run([sys.executable, "-c", script, os.path.join(ROOT, "../shared/corpora/en/python_docs.jsonl.gz"), *script_args],
+                             check=True, capture_output=True, text=True).stdout
+        with open(record, "w") as f:
+            f.write(out)
+    with open(record) as f:
+        return json.load(f)
 
 
 PAIR = "tokenmill by page, 1 job, 2 processes side by side"
